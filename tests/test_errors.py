@@ -1,0 +1,160 @@
+"""Tests for txnetserver._errors: codes, classes and Node's messages."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+
+from txnetserver import errors
+from txnetserver._errors import (
+    determineSpecificType,
+    dnsException,
+    epipeAfterEnd,
+    errnoException,
+    uvExceptionWithHostPort,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [
+        (-1, "type int (-1)"),
+        (1.5, "type float (1.5)"),
+        (float("nan"), "type float (nan)"),
+        ("1.5", "type str ('1.5')"),
+        ("", "type str ('')"),
+        (True, "type bool (True)"),
+        (None, "None"),
+        ("x" * 40, "type str ('xxxxxxxxxxxxxxxxxxxxxxxx...)"),
+        ({"a": 1}, "an instance of dict"),
+        (object(), "an instance of object"),
+        (len, "function len"),
+        (int, "class int"),
+    ],
+)
+def test_determine_specific_type_renders_like_node(value: object, rendered: str) -> None:
+    assert determineSpecificType(value) == rendered
+
+
+def test_invalid_arg_type_is_a_type_error_with_nodes_message() -> None:
+    err = errors.ERR_INVALID_ARG_TYPE("listener", "function", "notfn")
+    assert isinstance(err, TypeError)
+    assert isinstance(err, errors.NodeError)
+    assert err.code == "ERR_INVALID_ARG_TYPE"
+    assert str(err) == (
+        'The "listener" argument must be of type function. Received type str (\'notfn\')'
+    )
+    assert err.message == str(err)
+    assert repr(err).startswith("TypeError [ERR_INVALID_ARG_TYPE]: ")
+
+
+def test_invalid_arg_type_names_properties_and_instances() -> None:
+    err = errors.ERR_INVALID_ARG_TYPE("options.signal", "AbortSignal", "x")
+    assert str(err) == (
+        'The "options.signal" property must be an instance of AbortSignal. '
+        "Received type str ('x')"
+    )
+    chunk = errors.ERR_INVALID_ARG_TYPE(
+        "chunk", ["string", "Buffer", "TypedArray", "DataView"], 123
+    )
+    assert str(chunk) == (
+        'The "chunk" argument must be of type string or an instance of Buffer, '
+        "TypedArray, or DataView. Received type int (123)"
+    )
+
+
+def test_invalid_arg_value_uses_the_python_repr() -> None:
+    err = errors.ERR_INVALID_ARG_VALUE("options", {"port": True})
+    assert isinstance(err, TypeError)
+    assert str(err) == "The argument 'options' is invalid. Received {'port': True}"
+    missing = errors.ERR_INVALID_ARG_VALUE(
+        "options", {}, 'must have the property "port" or "path"'
+    )
+    assert str(missing) == (
+        "The argument 'options' must have the property \"port\" or \"path\". Received {}"
+    )
+
+
+def test_bad_port_is_a_value_error() -> None:
+    err = errors.ERR_SOCKET_BAD_PORT("options.port", -1)
+    assert isinstance(err, ValueError)
+    assert err.code == "ERR_SOCKET_BAD_PORT"
+    assert str(err) == "options.port should be >= 0 and < 65536. Received type int (-1)."
+
+
+def test_out_of_range_adds_separators_to_big_integers() -> None:
+    err = errors.ERR_OUT_OF_RANGE("setMaxListeners", ">= 0", -1)
+    assert isinstance(err, ValueError)
+    assert str(err) == (
+        'The value of "setMaxListeners" is out of range. It must be >= 0. Received -1'
+    )
+    big = errors.ERR_OUT_OF_RANGE("x", ">= 0", -(2**33))
+    assert str(big).endswith("Received -8_589_934_592")
+
+
+@pytest.mark.parametrize(
+    ("cls", "code", "message"),
+    [
+        (
+            errors.ERR_SERVER_ALREADY_LISTEN,
+            "ERR_SERVER_ALREADY_LISTEN",
+            "Listen method has been called more than once without closing.",
+        ),
+        (errors.ERR_SERVER_NOT_RUNNING, "ERR_SERVER_NOT_RUNNING", "Server is not running."),
+        (errors.ERR_STREAM_WRITE_AFTER_END, "ERR_STREAM_WRITE_AFTER_END", "write after end"),
+    ],
+)
+def test_plain_errors_are_runtime_errors(
+    cls: type[errors.NodeError], code: str, message: str
+) -> None:
+    err = cls()
+    assert isinstance(err, RuntimeError)
+    assert err.code == code
+    assert str(err) == message
+
+
+def test_unhandled_error_keeps_its_context() -> None:
+    err = errors.ERR_UNHANDLED_ERROR("str")
+    assert str(err) == "Unhandled error. ('str')"
+    assert err.context == "str"
+    assert str(errors.ERR_UNHANDLED_ERROR(None)) == "Unhandled error. (None)"
+
+
+def test_listen_error_message_and_fields_follow_libuv() -> None:
+    err = uvExceptionWithHostPort(errno.EADDRINUSE, "listen", "::", 40557)
+    assert isinstance(err, OSError)
+    assert (err.code, err.errno, err.syscall, err.address, err.port) == (
+        "EADDRINUSE",
+        errno.EADDRINUSE,
+        "listen",
+        "::",
+        40557,
+    )
+    assert str(err) == "listen EADDRINUSE: address already in use :::40557"
+
+
+def test_listen_error_leaves_out_port_zero_and_keeps_unix_port_minus_one() -> None:
+    noPort = uvExceptionWithHostPort(errno.EADDRNOTAVAIL, "listen", "192.0.2.1", 0)
+    assert str(noPort) == "listen EADDRNOTAVAIL: address not available 192.0.2.1"
+    assert noPort.port is None
+    unix = uvExceptionWithHostPort(errno.EADDRINUSE, "listen", "/tmp/x.sock", -1)
+    assert str(unix) == "listen EADDRINUSE: address already in use /tmp/x.sock"
+    assert unix.port == -1
+    fd = uvExceptionWithHostPort(errno.EINVAL, "listen", None, None)
+    assert str(fd) == "listen EINVAL: invalid argument"
+    assert fd.address is None
+
+
+def test_errno_and_dns_exceptions() -> None:
+    reset = errnoException(errno.ECONNRESET, "read")
+    assert (str(reset), reset.code, reset.syscall) == ("read ECONNRESET", "ECONNRESET", "read")
+    dns = dnsException(-2, "no.such.host.invalid", "ENOTFOUND")
+    assert str(dns) == "getaddrinfo ENOTFOUND no.such.host.invalid"
+    assert (dns.code, dns.syscall, dns.hostname) == (
+        "ENOTFOUND",
+        "getaddrinfo",
+        "no.such.host.invalid",
+    )
+    epipe = epipeAfterEnd()
+    assert (epipe.code, str(epipe)) == ("EPIPE", "This socket has been ended by the other party")

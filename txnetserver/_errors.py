@@ -1,0 +1,410 @@
+"""
+Node's error classes and messages, in Python terms.
+
+Every ``ERR_*`` class subclasses :class:`NodeError` *and* the Python built-in
+that matches Node's class (``TypeError``, ``RangeError`` → ``ValueError``,
+``Error`` → ``RuntimeError``), so both ``except TypeError`` and
+``err.code == "ERR_INVALID_ARG_TYPE"`` work.  Messages are Node's text, with
+Python reprs where Node shows JavaScript values (``Received type int (-1)``).
+
+OS failures are :class:`NodeSystemError`, an :class:`OSError` carrying Node's
+``code``, ``syscall``, ``address`` and ``port`` (with Python's positive
+``errno``), whose message follows libuv's format.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import math
+from collections.abc import Iterable, Sequence
+from typing import ClassVar
+
+__all__ = [
+    "ERR_INVALID_ARG_TYPE",
+    "ERR_INVALID_ARG_VALUE",
+    "ERR_INVALID_HANDLE_TYPE",
+    "ERR_OUT_OF_RANGE",
+    "ERR_SERVER_ALREADY_LISTEN",
+    "ERR_SERVER_NOT_RUNNING",
+    "ERR_SOCKET_BAD_PORT",
+    "ERR_SOCKET_CLOSED",
+    "ERR_STREAM_DESTROYED",
+    "ERR_STREAM_WRITE_AFTER_END",
+    "ERR_UNHANDLED_ERROR",
+    "AbortError",
+    "NodeError",
+    "NodeSystemError",
+    "TimeoutError",
+    "determineSpecificType",
+    "dnsException",
+    "errnoException",
+    "inspect",
+    "uvExceptionWithHostPort",
+]
+
+
+def inspect(value: object) -> str:
+    """
+    Render ``value`` the way Node's ``util.inspect`` appears in messages:
+    Python's ``repr``, which already quotes strings with single quotes.
+    """
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"
+    return repr(value)
+
+
+def determineSpecificType(value: object) -> str:
+    """
+    The "Received ..." suffix of Node's argument errors (``determineSpecificType``
+    in ``lib/internal/errors.js``), in Python terms.
+
+    >>> determineSpecificType(-1)
+    'type int (-1)'
+    >>> determineSpecificType(None)
+    'None'
+    """
+    if value is None:
+        return "None"
+    if isinstance(value, (bool, int, float, complex, str, bytes)):
+        inspected = inspect(value)
+        # Node cuts long primitives to 25 characters plus an ellipsis.
+        if len(inspected) > 28:
+            inspected = inspected[:25] + "..."
+        return f"type {type(value).__name__} ({inspected})"
+    if callable(value) and hasattr(value, "__name__") and not isinstance(value, type):
+        return f"function {value.__name__}"
+    if isinstance(value, type):
+        return f"class {value.__name__}"
+    return f"an instance of {type(value).__name__}"
+
+
+class NodeError(Exception):
+    """
+    Base of every ``ERR_*`` error: ``str(err)`` and ``err.message`` are Node's
+    message, ``err.code`` its code, ``err.name`` Node's class name.
+    """
+
+    code: ClassVar[str] = "ERR_GENERIC"
+    name: ClassVar[str] = "Error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{self.name} [{self.code}]: {self.message}"
+
+
+_PRIMITIVES = ("string", "function", "number", "object", "boolean", "bigint", "symbol")
+
+
+def _formatList(items: Sequence[str], last: str = "and") -> str:
+    if len(items) <= 2:
+        return f" {last} ".join(items)
+    return f"{', '.join(items[:-1])}, {last} {items[-1]}"
+
+
+def _expectedTypes(expected: Iterable[str]) -> str:
+    """Node's ``ERR_INVALID_ARG_TYPE`` wording for the expected types."""
+    types: list[str] = []
+    instances: list[str] = []
+    other: list[str] = []
+    for value in expected:
+        if value in _PRIMITIVES:
+            types.append(value)
+        elif value[:1].isupper():
+            instances.append(value)
+        else:
+            other.append(value)
+    parts: list[str] = []
+    if types:
+        noun = "of type" if len(types) == 1 else "one of type"
+        parts.append(f"{noun} {_formatList(types, 'or')}")
+    if instances:
+        parts.append(f"an instance of {_formatList(instances, 'or')}")
+    if other:
+        parts.append(_formatList(other, "or"))
+    return " or ".join(parts)
+
+
+class ERR_INVALID_ARG_TYPE(NodeError, TypeError):
+    """An argument of the wrong type (Node's ``TypeError [ERR_INVALID_ARG_TYPE]``)."""
+
+    code = "ERR_INVALID_ARG_TYPE"
+    name = "TypeError"
+
+    def __init__(self, argName: str, expected: str | Sequence[str], actual: object) -> None:
+        if isinstance(expected, str):
+            expected = [expected]
+        if argName.endswith(" argument"):
+            subject = f"The {argName}"
+        else:
+            kind = "property" if "." in argName else "argument"
+            subject = f'The "{argName}" {kind}'
+        super().__init__(
+            f"{subject} must be {_expectedTypes(expected)}. "
+            f"Received {determineSpecificType(actual)}"
+        )
+
+
+class ERR_INVALID_ARG_VALUE(NodeError, TypeError):
+    """An argument of the right type but an invalid value."""
+
+    code = "ERR_INVALID_ARG_VALUE"
+    name = "TypeError"
+
+    def __init__(self, argName: str, value: object, reason: str = "is invalid") -> None:
+        kind = "property" if "." in argName else "argument"
+        inspected = inspect(value)
+        if len(inspected) > 128:
+            inspected = inspected[:128] + "..."
+        super().__init__(f"The {kind} '{argName}' {reason}. Received {inspected}")
+
+
+def _addNumericalSeparator(text: str) -> str:
+    sign = "-" if text.startswith("-") else ""
+    digits = text.lstrip("-")
+    groups: list[str] = []
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    groups.insert(0, digits)
+    return sign + "_".join(groups)
+
+
+class ERR_OUT_OF_RANGE(NodeError, ValueError):
+    """Node's ``RangeError [ERR_OUT_OF_RANGE]``."""
+
+    code = "ERR_OUT_OF_RANGE"
+    name = "RangeError"
+
+    def __init__(self, what: str, rangeText: str, received: object) -> None:
+        if isinstance(received, int) and not isinstance(received, bool):
+            shown = str(received)
+            if abs(received) > 2**32:
+                shown = _addNumericalSeparator(shown)
+        else:
+            shown = inspect(received)
+        super().__init__(
+            f'The value of "{what}" is out of range. It must be {rangeText}. Received {shown}'
+        )
+
+
+class ERR_SOCKET_BAD_PORT(NodeError, ValueError):
+    """A port outside ``0 <= port < 65536`` (Node's ``validatePort``)."""
+
+    code = "ERR_SOCKET_BAD_PORT"
+    name = "RangeError"
+
+    def __init__(self, name: str, port: object, allowZero: bool = True) -> None:
+        operator = ">=" if allowZero else ">"
+        super().__init__(
+            f"{name} should be {operator} 0 and < 65536. Received {determineSpecificType(port)}."
+        )
+
+
+class ERR_SERVER_ALREADY_LISTEN(NodeError, RuntimeError):
+    """``listen()`` on a server that already has a listening socket."""
+
+    code = "ERR_SERVER_ALREADY_LISTEN"
+
+    def __init__(self) -> None:
+        super().__init__("Listen method has been called more than once without closing.")
+
+
+class ERR_SERVER_NOT_RUNNING(NodeError, RuntimeError):
+    """Given to ``close(callback)`` when the server was not listening."""
+
+    code = "ERR_SERVER_NOT_RUNNING"
+
+    def __init__(self) -> None:
+        super().__init__("Server is not running.")
+
+
+class ERR_UNHANDLED_ERROR(NodeError, RuntimeError):
+    """``emit('error', x)`` with no listener, where ``x`` is not an exception."""
+
+    code = "ERR_UNHANDLED_ERROR"
+
+    def __init__(self, context: object = None) -> None:
+        super().__init__(f"Unhandled error. ({inspect(context)})")
+        self.context = context
+
+
+class ERR_STREAM_WRITE_AFTER_END(NodeError, RuntimeError):
+    """``write()`` after ``end()``."""
+
+    code = "ERR_STREAM_WRITE_AFTER_END"
+
+    def __init__(self) -> None:
+        super().__init__("write after end")
+
+
+class ERR_STREAM_DESTROYED(NodeError, RuntimeError):
+    """A stream method called after ``destroy()``."""
+
+    code = "ERR_STREAM_DESTROYED"
+
+    def __init__(self, method: str) -> None:
+        super().__init__(f"Cannot call {method} after a stream was destroyed")
+
+
+class ERR_SOCKET_CLOSED(NodeError, RuntimeError):
+    """An operation on a closed socket."""
+
+    code = "ERR_SOCKET_CLOSED"
+
+    def __init__(self) -> None:
+        super().__init__("Socket is closed")
+
+
+class ERR_INVALID_HANDLE_TYPE(NodeError, TypeError):
+    """``listen()`` given a handle it cannot listen on."""
+
+    code = "ERR_INVALID_HANDLE_TYPE"
+    name = "TypeError"
+
+    def __init__(self) -> None:
+        super().__init__("This handle type cannot be sent")
+
+
+class AbortError(NodeError):
+    """Node's ``AbortError``: an operation cancelled by an ``AbortSignal``."""
+
+    code = "ABORT_ERR"
+    name = "AbortError"
+
+    def __init__(self, message: str = "This operation was aborted", cause: object = None) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+class TimeoutError(NodeError):
+    """The reason of ``AbortSignal.timeout(ms)`` once it fires."""
+
+    code = "ABORT_ERR"
+    name = "TimeoutError"
+
+    def __init__(self, message: str = "The operation was aborted due to timeout") -> None:
+        super().__init__(message)
+
+
+# libuv's uv_strerror() texts, which Node puts in system error messages.
+_UV_MESSAGES: dict[str, str] = {
+    "EACCES": "permission denied",
+    "EADDRINUSE": "address already in use",
+    "EADDRNOTAVAIL": "address not available",
+    "EAFNOSUPPORT": "address family not supported",
+    "EAGAIN": "resource temporarily unavailable",
+    "EBADF": "bad file descriptor",
+    "ECONNABORTED": "software caused connection abort",
+    "ECONNREFUSED": "connection refused",
+    "ECONNRESET": "connection reset by peer",
+    "EEXIST": "file already exists",
+    "EHOSTUNREACH": "host is unreachable",
+    "EINVAL": "invalid argument",
+    "EMFILE": "too many open files",
+    "ENAMETOOLONG": "name too long",
+    "ENETUNREACH": "network is unreachable",
+    "ENFILE": "file table overflow",
+    "ENOBUFS": "no buffer space available",
+    "ENOENT": "no such file or directory",
+    "ENOMEM": "not enough memory",
+    "ENOTCONN": "socket is not connected",
+    "ENOTSOCK": "socket operation on non-socket",
+    "ENOTSUP": "operation not supported on socket",
+    "EPERM": "operation not permitted",
+    "EPIPE": "broken pipe",
+    "EPROTO": "protocol error",
+    "ETIMEDOUT": "connection timed out",
+}
+
+
+def errorCode(number: int) -> str:
+    """Node's ``code`` for an errno (``98`` → ``'EADDRINUSE'``)."""
+    return _errno.errorcode.get(number, f"Unknown system error {number}")
+
+
+class NodeSystemError(OSError):
+    """
+    An OS failure in Node's shape: ``code`` (``'EADDRINUSE'``), ``errno``
+    (positive, Python's), ``syscall``, and ``address``/``port`` where Node
+    sets them (``None`` where Node leaves them undefined).
+    """
+
+    def __init__(
+        self,
+        errnum: int,
+        syscall: str,
+        message: str,
+        *,
+        code: str | None = None,
+        address: str | None = None,
+        port: int | None = None,
+        hostname: str | None = None,
+    ) -> None:
+        super().__init__(errnum, message)
+        self.code = code if code is not None else errorCode(errnum)
+        self.syscall = syscall
+        self.address = address
+        self.port = port
+        self.hostname = hostname
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"Error: {self.message}"
+
+
+def uvExceptionWithHostPort(
+    errnum: int, syscall: str, address: str | None, port: int | None
+) -> NodeSystemError:
+    """
+    Node's ``UVExceptionWithHostPort``, used for listen errors (§1.8):
+    ``listen EADDRINUSE: address already in use :::8000``.  The port is part of
+    the message only when it is positive; ``err.port`` is set only when truthy.
+    """
+    code = errorCode(errnum)
+    uvMessage = _UV_MESSAGES.get(code, _strerror(errnum))
+    message = f"{syscall} {code}: {uvMessage}"
+    if port is not None and port > 0:
+        message += f" {address}:{port}"
+    elif address:
+        message += f" {address}"
+    return NodeSystemError(
+        errnum, syscall, message, address=address, port=port if port else None
+    )
+
+
+def errnoException(errnum: int, syscall: str, original: str | None = None) -> NodeSystemError:
+    """Node's ``ErrnoException``: ``read ECONNRESET``, ``accept EMFILE``."""
+    code = errorCode(errnum)
+    message = f"{syscall} {code}"
+    if original:
+        message += f" {original}"
+    return NodeSystemError(errnum, syscall, message)
+
+
+def dnsException(errnum: int, hostname: str, code: str) -> NodeSystemError:
+    """A ``dns.lookup`` failure: ``getaddrinfo ENOTFOUND no.such.host``."""
+    return NodeSystemError(
+        errnum, "getaddrinfo", f"getaddrinfo {code} {hostname}", code=code, hostname=hostname
+    )
+
+
+def _strerror(errnum: int) -> str:
+    import os
+
+    return os.strerror(errnum).lower()
+
+
+def epipeAfterEnd() -> NodeSystemError:
+    """The error a write gets after the peer ended a non-half-open socket (§2)."""
+    return NodeSystemError(
+        _errno.EPIPE, "write", "This socket has been ended by the other party", code="EPIPE"
+    )
