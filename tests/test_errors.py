@@ -43,7 +43,7 @@ def test_invalid_arg_type_is_a_type_error_with_nodes_message() -> None:
     assert isinstance(err, errors.NodeError)
     assert err.code == "ERR_INVALID_ARG_TYPE"
     assert str(err) == (
-        'The "listener" argument must be of type function. Received type str (\'notfn\')'
+        "The \"listener\" argument must be of type function. Received type str ('notfn')"
     )
     assert err.message == str(err)
     assert repr(err).startswith("TypeError [ERR_INVALID_ARG_TYPE]: ")
@@ -68,11 +68,9 @@ def test_invalid_arg_value_uses_the_python_repr() -> None:
     err = errors.ERR_INVALID_ARG_VALUE("options", {"port": True})
     assert isinstance(err, TypeError)
     assert str(err) == "The argument 'options' is invalid. Received {'port': True}"
-    missing = errors.ERR_INVALID_ARG_VALUE(
-        "options", {}, 'must have the property "port" or "path"'
-    )
+    missing = errors.ERR_INVALID_ARG_VALUE("options", {}, 'must have the property "port" or "path"')
     assert str(missing) == (
-        "The argument 'options' must have the property \"port\" or \"path\". Received {}"
+        'The argument \'options\' must have the property "port" or "path". Received {}'
     )
 
 

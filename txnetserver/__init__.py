@@ -6,9 +6,24 @@ up lazily, the first time an object without an explicit ``reactor=`` needs it.
 """
 
 from txnetserver import errors
+from txnetserver._abort import AbortController, AbortSignal
 from txnetserver._address import AddressInfo
+from txnetserver._blocklist import BlockList
+from txnetserver._events import EventEmitter, MaxListenersExceededWarning, errorMonitor, once
+from txnetserver._server import Server, createServer
+from txnetserver._socket import Socket
 
 __all__ = [
+    "AbortController",
+    "AbortSignal",
     "AddressInfo",
+    "BlockList",
+    "EventEmitter",
+    "MaxListenersExceededWarning",
+    "Server",
+    "Socket",
+    "createServer",
+    "errorMonitor",
     "errors",
+    "once",
 ]

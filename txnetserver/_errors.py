@@ -376,9 +376,7 @@ def uvExceptionWithHostPort(
         message += f" {address}:{port}"
     elif address:
         message += f" {address}"
-    return NodeSystemError(
-        errnum, syscall, message, address=address, port=port if port else None
-    )
+    return NodeSystemError(errnum, syscall, message, address=address, port=port if port else None)
 
 
 def errnoException(errnum: int, syscall: str, original: str | None = None) -> NodeSystemError:

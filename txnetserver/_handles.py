@@ -21,11 +21,12 @@ __all__ = ["HandleRegistry", "handlesFor"]
 class HandleRegistry:
     """The ref'd handles of one reactor."""
 
-    __slots__ = ("_onEmpty", "refs")
+    __slots__ = ("_onEmpty", "_onUncaught", "refs")
 
     def __init__(self) -> None:
         self.refs: set[object] = set()
         self._onEmpty: Callable[[], None] | None = None
+        self._onUncaught: Callable[[BaseException], None] | None = None
 
     def hold(self, handle: object) -> None:
         """``handle`` is active and ref'd: it keeps the process alive."""
@@ -39,9 +40,22 @@ class HandleRegistry:
             if not refs and self._onEmpty is not None:
                 self._onEmpty()
 
-    def watch(self, onEmpty: Callable[[], None] | None) -> None:
-        """Call ``onEmpty`` whenever the last ref'd handle is released."""
+    def watch(
+        self,
+        onEmpty: Callable[[], None] | None,
+        onUncaught: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """
+        Call ``onEmpty`` whenever the last ref'd handle is released, and
+        ``onUncaught`` for every exception that no listener handled.
+        """
         self._onEmpty = onEmpty
+        self._onUncaught = onUncaught
+
+    def uncaught(self, error: BaseException) -> None:
+        """An exception escaped every handler (Node's ``uncaughtException``)."""
+        if self._onUncaught is not None:
+            self._onUncaught(error)
 
 
 # Keyed by id(): reactors are long-lived singletons in practice, and tests'

@@ -1,0 +1,392 @@
+"""
+Listening sockets and server transports: every socket option and OS quirk of
+``listen()`` lives here.
+
+Node binds synchronously, never raises OS errors from ``listen()`` and closes
+its listening socket at once on ``close()``.  Twisted's ports raise
+``CannotListenError`` and close on the next iteration, so this module wraps
+them: functions here raise :class:`~txnetserver.errors.NodeSystemError` (which
+the Server turns into an ``'error'`` event), and :func:`closePort` closes a
+port before returning, so a client connecting right after ``close()`` is
+refused and a UNIX path can be listened on again at once.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import stat
+from typing import Any
+
+from twisted.internet import error as twistedError
+from twisted.internet import tcp, unix
+from twisted.internet.interfaces import IListeningPort, IProtocolFactory
+from twisted.internet.posixbase import PosixReactorBase
+from twisted.python.failure import Failure
+
+from txnetserver._errors import NodeSystemError, uvExceptionWithHostPort
+
+__all__ = [
+    "closePort",
+    "isRealReactor",
+    "listenFD",
+    "listenTCP",
+    "listenUNIX",
+]
+
+# sizeof(sockaddr_un.sun_path) on Linux, including the terminating NUL.
+SUN_PATH_MAX = 108
+
+
+class _ServerTransportMixin:
+    """
+    What Node's socket needs from a server transport beyond Twisted's:
+    a write limit separate from the read size, ``writableLength``, closing
+    without flushing (``destroy()`` sends FIN, not RST), and closing with RST
+    (``resetAndDestroy()``).
+    """
+
+    _writeHighWaterMark = 65536
+    _resetOnAbort = False
+
+    # Attributes of abstract.FileDescriptor / tcp.Connection, for mypy.
+    dataBuffer: bytes
+    offset: int
+    _tempDataLen: int
+    _tempDataBuffer: list[bytes]
+
+    def setWriteHighWaterMark(self, limit: int) -> None:
+        self._writeHighWaterMark = limit
+
+    def _isSendBufferFull(self) -> bool:
+        # Node's write() returns false once the buffered length reaches the
+        # mark (>=); Twisted's default test is "> bufferSize".
+        return len(self.dataBuffer) - self.offset + self._tempDataLen >= self._writeHighWaterMark
+
+    @property
+    def writableLength(self) -> int:
+        return len(self.dataBuffer) - self.offset + self._tempDataLen
+
+    def closeWithoutFlush(self) -> None:
+        """Drop queued data and close with FIN (Node's ``destroy()``)."""
+        self.dataBuffer = b""
+        self.offset = 0
+        self._tempDataBuffer = []
+        self._tempDataLen = 0
+        self.abortConnection()  # type: ignore[attr-defined]
+
+    def resetOnClose(self) -> None:
+        """Make the next abort send RST (Node's ``resetAndDestroy()``)."""
+        self._resetOnAbort = True
+
+    def _closeSocket(self, orderly: bool) -> None:
+        # Twisted's abortConnection always resets; Node's destroy() does not.
+        super()._closeSocket(orderly or not self._resetOnAbort)  # type: ignore[misc]
+
+
+class NodeTCPServerTransport(_ServerTransportMixin, tcp.Server):
+    """The transport of an accepted TCP connection."""
+
+
+class NodeUNIXServerTransport(_ServerTransportMixin, unix.Server):
+    """The transport of an accepted UNIX-socket connection."""
+
+
+# accept(2) failures that only concern the one connection being accepted.
+_ACCEPT_RETRY = frozenset({errno.EPERM, errno.ECONNABORTED, errno.EINTR, errno.EPROTO})
+
+
+class _AcceptLoopMixin:
+    """
+    Twisted's accept loop, with two Node behaviours: it stops as soon as the
+    port is closed (a ``'connection'`` listener may ``close()`` the server
+    mid-loop), and resource errors such as EMFILE are reported to the factory
+    (Node emits ``'error'`` with ``accept EMFILE``) while pending connections
+    are shed through Twisted's reserved descriptor, so the loop cannot spin.
+    """
+
+    numberAccepts = 100
+    sessionno = 0
+    connected: Any
+    disconnecting: Any
+    socket: socket.socket
+    factory: Any
+    reactor: Any
+    transport: Any
+
+    _buildAddr: Any  # tcp.Port's / unix.Port's, later in the MRO
+
+    def doRead(self) -> None:
+        listener = self.socket
+        limit = self.numberAccepts
+        accepted = 0
+        while accepted < limit and self.connected and not self.disconnecting:
+            try:
+                skt, addr = listener.accept()
+            except OSError as e:
+                if e.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+                    break
+                if e.errno in _ACCEPT_RETRY:
+                    continue
+                self._acceptFailed(e)
+                break
+            accepted += 1
+            if isinstance(addr, tuple) and len(addr) == 4:
+                # IPv6: keep the scope id in the host, as Twisted does.
+                host = socket.getnameinfo(addr, socket.NI_NUMERICHOST | socket.NI_NUMERICSERV)
+                addr = (host[0], *addr[1:])
+            protocol = self.factory.buildProtocol(self._buildAddr(addr))
+            if protocol is None:
+                skt.close()
+                continue
+            sessionno = self.sessionno
+            self.sessionno = sessionno + 1
+            transport = self.transport(skt, protocol, addr, self, sessionno, self.reactor)
+            protocol.makeConnection(transport)
+        # Scale the loop with traffic, as Twisted does.
+        self.numberAccepts = limit + 20 if accepted == limit else max(1, accepted)
+
+    def _acceptFailed(self, error: OSError) -> None:
+        report = getattr(self.factory, "acceptFailed", None)
+        if report is not None:
+            report(error)
+        if error.errno == errno.EMFILE and tcp._reservedFD.available():
+            # Free the spare descriptor, accept and close what is pending.
+            with tcp._reservedFD:
+                while True:
+                    try:
+                        skt, _ = self.socket.accept()
+                    except OSError:
+                        break
+                    skt.close()
+
+
+class NodeTCPPort(_AcceptLoopMixin, tcp.Port):
+    """
+    A TCP port with Node's socket options set before ``bind``: ``IPV6_V6ONLY``
+    explicitly (0 = dual stack, whatever the host's sysctl says),
+    ``SO_REUSEPORT`` on request, ``SO_REUSEADDR`` always (libuv's default).
+    """
+
+    transport = NodeTCPServerTransport
+    _v6only: bool | None = None
+    # shutdown(2) on a listening socket would also stop every other port
+    # sharing it (listen(otherServer)); close() alone is enough.
+    _shouldShutdown = False
+
+    def createInternetSocket(self) -> socket.socket:
+        s: socket.socket = super().createInternetSocket()  # type: ignore[no-untyped-call]
+        if self.addressFamily == socket.AF_INET6 and self._v6only is not None:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(self._v6only))
+        return s
+
+    def _logConnectionLostMsg(self) -> None:
+        """Quiet: the Server reports its own lifecycle."""
+
+
+class NodeUNIXPort(_AcceptLoopMixin, unix.Port):
+    """A UNIX port that unlinks its path on close only if it created it."""
+
+    transport = NodeUNIXServerTransport
+    _unlinkPath: str | None = None
+    _shouldShutdown = False
+
+    def _logConnectionLostMsg(self) -> None:
+        """Quiet: the Server reports its own lifecycle."""
+
+    def connectionLost(self, reason: Failure) -> None:
+        unlinkPath, self._unlinkPath = self._unlinkPath, None
+        if unlinkPath is not None:
+            try:
+                os.unlink(unlinkPath)
+            except OSError:
+                pass
+        # Skip unix.Port's own unlink: it would also remove paths it did not
+        # create (adopted descriptors), which Node never does.
+        tcp.Port.connectionLost(self, reason)
+
+
+def isRealReactor(reactor: object) -> bool:
+    """Whether ``reactor`` drives real descriptors (not a MemoryReactor)."""
+    return isinstance(reactor, PosixReactorBase)
+
+
+def _fromCannotListen(
+    e: twistedError.CannotListenError | OSError, address: str | None, port: int | None
+) -> NodeSystemError:
+    socketError = e.socketError if isinstance(e, twistedError.CannotListenError) else e
+    errnum = getattr(socketError, "errno", None)
+    if not isinstance(errnum, int):
+        errnum = errno.EINVAL
+    return uvExceptionWithHostPort(errnum, "listen", address, port)
+
+
+def listenTCP(
+    reactor: Any,
+    factory: IProtocolFactory,
+    port: int,
+    host: str,
+    backlog: int,
+    *,
+    ipv6Only: bool | None,
+    reusePort: bool,
+) -> IListeningPort:
+    """
+    Bind and listen on ``host:port`` now; :class:`NodeSystemError` on failure
+    (its address and port are Node's: the host as given, the port asked for).
+    """
+    if not isRealReactor(reactor):
+        try:
+            return reactor.listenTCP(port, factory, backlog, host)  # type: ignore[no-any-return]
+        except twistedError.CannotListenError as e:
+            raise _fromCannotListen(e, host, port) from None
+    binding = tcp.makeBinding(host, port, reuseAddress=True, reusePort=reusePort)
+    listeningPort = NodeTCPPort(binding, factory, backlog, host, reactor=reactor)  # type: ignore[arg-type]
+    listeningPort._v6only = ipv6Only if ":" in host else None
+    try:
+        listeningPort.startListening()
+    except (twistedError.CannotListenError, OSError) as e:
+        raise _fromCannotListen(e, host, port) from None
+    return listeningPort
+
+
+def listenDefaultTCP(
+    reactor: Any, factory: IProtocolFactory, port: int, backlog: int, reusePort: bool
+) -> IListeningPort:
+    """
+    Node's no-host listen (§1.6): one dual-stack ``::`` socket; only when the
+    IPv6 socket cannot be *bound* (no IPv6, or EACCES) retry on ``0.0.0.0``.
+    EADDRINUSE does not fall back (libuv reports it from listen(2)), so a busy
+    port reports ``::``.
+    """
+    try:
+        return listenTCP(reactor, factory, port, "::", backlog, ipv6Only=False, reusePort=reusePort)
+    except NodeSystemError as e:
+        if e.errno == errno.EADDRINUSE:
+            raise
+    return listenTCP(reactor, factory, port, "0.0.0.0", backlog, ipv6Only=None, reusePort=reusePort)
+
+
+def currentUmask() -> int:
+    """The process umask, read without changing it where Linux allows."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def listenUNIX(
+    reactor: Any,
+    factory: IProtocolFactory,
+    path: str,
+    backlog: int,
+    *,
+    readableAll: bool,
+    writableAll: bool,
+) -> IListeningPort:
+    """
+    Listen on a UNIX path (or an abstract ``"\\0name"``) now.  Like Node: an
+    existing file is never unlinked (EADDRINUSE), a missing directory is
+    EACCES, a path longer than ``sun_path`` is EINVAL (Node 22), and the file
+    mode is the umask's unless ``readableAll``/``writableAll`` add bits.
+    """
+    abstract = path.startswith("\0")
+    if len(os.fsencode(path)) >= SUN_PATH_MAX + (1 if abstract else 0):
+        raise uvExceptionWithHostPort(errno.EINVAL, "listen", path, -1)
+    # Twisted always chmods the socket file; give it the mode Node would get.
+    mode = 0o777 & ~currentUmask()
+    if readableAll:
+        mode |= 0o444
+    if writableAll:
+        mode |= 0o222
+    if not isRealReactor(reactor):
+        try:
+            return reactor.listenUNIX(path, factory, backlog, mode)  # type: ignore[no-any-return]
+        except twistedError.CannotListenError as e:
+            raise _fromCannotListen(e, path, -1) from None
+    listeningPort = NodeUNIXPort(path, factory, backlog, mode, reactor=reactor)  # type: ignore[arg-type]
+    try:
+        listeningPort.startListening()  # type: ignore[no-untyped-call]
+    except (twistedError.CannotListenError, OSError) as e:
+        failure = _fromCannotListen(e, path, -1)
+        if failure.errno == errno.ENOENT:
+            # libuv maps a missing directory to EACCES.
+            failure = uvExceptionWithHostPort(errno.EACCES, "listen", path, -1)
+        raise failure from None
+    if not abstract:
+        listeningPort._unlinkPath = os.path.abspath(path)
+    return listeningPort
+
+
+def listenFD(
+    reactor: Any, factory: IProtocolFactory, fd: int, backlog: int
+) -> tuple[IListeningPort, bool]:
+    """
+    Listen on a bound socket descriptor that stays the caller's (Node's
+    ``listen({fd})``): the port works on a duplicate.  Returns the port and
+    whether it is a UNIX socket.  Anything but a stream socket is EINVAL.
+    """
+    invalid = uvExceptionWithHostPort(errno.EINVAL, "listen", None, None)
+    try:
+        duplicate = os.dup(fd)
+    except OSError:
+        raise invalid from None
+    try:
+        sock = socket.socket(fileno=duplicate)
+    except OSError:
+        os.close(duplicate)
+        raise invalid from None
+    try:
+        if sock.type != socket.SOCK_STREAM or not stat.S_ISSOCK(os.fstat(sock.fileno()).st_mode):
+            raise invalid
+        family = sock.family
+        sock.listen(backlog)
+        sock.setblocking(False)
+        listeningPort: tcp.Port
+        if family == socket.AF_UNIX:
+            listeningPort = NodeUNIXPort._fromListeningDescriptor(reactor, sock.fileno(), factory)  # type: ignore[no-untyped-call]
+        elif family in (socket.AF_INET, socket.AF_INET6):
+            listeningPort = NodeTCPPort._fromListeningDescriptor(  # type: ignore[no-untyped-call]
+                reactor, sock.fileno(), family, factory
+            )
+        else:
+            raise invalid
+        listeningPort.startListening()
+    except OSError as e:
+        if isinstance(e, NodeSystemError):
+            raise
+        raise uvExceptionWithHostPort(e.errno or errno.EINVAL, "listen", None, None) from None
+    finally:
+        sock.close()
+    return listeningPort, family == socket.AF_UNIX
+
+
+def portFileno(listeningPort: object) -> int | None:
+    """The descriptor of a real listening port, to share it (``listen(server)``)."""
+    sock = getattr(listeningPort, "socket", None)
+    if isinstance(sock, socket.socket):
+        return sock.fileno()
+    return None
+
+
+def closePort(listeningPort: IListeningPort) -> None:
+    """
+    Stop listening *now* where the port allows it (Node closes the handle
+    synchronously): new connections are refused and a UNIX path is removed
+    before this returns.  Other ports get ``stopListening()``.
+    """
+    if isinstance(listeningPort, tcp.Port) and listeningPort.connected:
+        listeningPort.stopReading()
+        listeningPort.disconnecting = True
+        listeningPort.connectionLost(Failure(twistedError.ConnectionDone()))
+        return
+    result = listeningPort.stopListening()
+    if result is not None and hasattr(result, "addErrback"):
+        result.addErrback(lambda f: None)

@@ -1,0 +1,566 @@
+"""
+``txnetserver.Server``: Node's ``net.Server`` on a Twisted reactor.
+
+The server wraps a Twisted :class:`~twisted.internet.protocol.ServerFactory`
+(``server.factory``) and the current :class:`IListeningPort`
+(``server.listeningPort``, Node's ``_handle``).  Argument handling is the pure
+:mod:`txnetserver._listen`; socket options and OS quirks are
+:mod:`txnetserver._ports`; this module is the state: listening, the one
+accept path, connection accounting and ``close()``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet import error as twistedError
+from twisted.internet.address import UNIXAddress
+from twisted.internet.interfaces import IAddress, IListeningPort, ITransport
+from twisted.internet.protocol import Protocol, ServerFactory
+from twisted.internet.threads import deferToThreadPool
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from txnetserver._address import AddressInfo, addressInfoFromTwisted
+from txnetserver._errors import (
+    ERR_INVALID_ARG_TYPE,
+    ERR_INVALID_ARG_VALUE,
+    ERR_SERVER_ALREADY_LISTEN,
+    ERR_SERVER_NOT_RUNNING,
+    NodeSystemError,
+    dnsException,
+    errnoException,
+    uvExceptionWithHostPort,
+)
+from txnetserver._events import EventEmitter
+from txnetserver._handles import handlesFor
+from txnetserver._listen import (
+    EndpointListen,
+    FDListen,
+    HandleListen,
+    TCPListen,
+    UNIXListen,
+    normalizeServerOptions,
+    parseCreateServerArgs,
+    parseListenArgs,
+    resolveListenRequest,
+)
+from txnetserver._ports import (
+    closePort,
+    listenDefaultTCP,
+    listenFD,
+    listenTCP,
+    listenUNIX,
+    portFileno,
+)
+from txnetserver._socket import Socket
+from txnetserver._tick import nextTick
+
+__all__ = ["Server", "createServer"]
+
+_log = Logger()
+
+
+class _NodeServerFactory(ServerFactory):
+    """The Twisted factory of a :class:`Server`: every connection goes to its accept path."""
+
+    noisy = False
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+
+    def buildProtocol(self, addr: IAddress | None) -> Any:
+        return self.server._accept(addr)
+
+    def acceptFailed(self, error: OSError) -> None:
+        """accept(2) failed for lack of resources: Node's ``'error'`` (``accept EMFILE``)."""
+        self.server._acceptFailed(error)
+
+    # The Server tracks its own ports; Twisted's per-port start/stop counting
+    # would log and could drift on failed binds.
+    def doStart(self) -> None:
+        pass
+
+    def doStop(self) -> None:
+        pass
+
+
+class _DropConnection(Protocol):
+    """``maxConnections`` reached: ``'drop'`` with the addresses, then FIN."""
+
+    def __init__(self, server: Server) -> None:
+        self._server = server
+
+    def makeConnection(self, transport: ITransport) -> None:
+        self.transport = transport
+        self._server._emitDrop(transport)
+        transport.loseConnection()
+
+
+class Server(EventEmitter):
+    """
+    Node's ``net.Server``: ``listen()``, ``address()``, ``close()``,
+    ``getConnections()``, ``maxConnections`` and ``'drop'``, ``ref()`` /
+    ``unref()``; events ``'listening'``, ``'connection'(socket)``,
+    ``'close'``, ``'error'(err)``, ``'drop'(info)``.
+
+    >>> server = createServer(lambda socket: socket.pipe(socket))  # doctest: +SKIP
+    >>> server.listen(8000)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        options: object = None,
+        connectionListener: Callable[..., object] | None = None,
+        /,
+        *,
+        reactor: Any = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__()
+        options, connectionListener = parseCreateServerArgs(options, connectionListener)
+        normalized = normalizeServerOptions(options, kwargs)
+        self.allowHalfOpen: object = normalized.allowHalfOpen
+        self.pauseOnConnect: bool = normalized.pauseOnConnect
+        self.noDelay: bool = normalized.noDelay
+        self.keepAlive: bool = normalized.keepAlive
+        self.keepAliveInitialDelay: int = normalized.keepAliveInitialDelay
+        self.highWaterMark: int | float = normalized.highWaterMark
+        self.blockList: Any = normalized.blockList
+        self.maxConnections: int | float | None = None
+        if reactor is None:
+            from twisted.internet import reactor as globalReactor
+
+            reactor = globalReactor
+        self._reactor: Any = reactor
+        self.factory: ServerFactory = _NodeServerFactory(self)
+        self.listeningPort: IListeningPort | None = None
+        self._pipeName: str | None = None
+        self._connections = 0
+        self._sockets: set[Socket] = set()
+        self._listeningId = 1
+        self._lookupPending = False
+        self._endpointPath: str | None = None
+        self._unref = False
+        self._held = False
+        if connectionListener is not None:
+            self.on("connection", connectionListener)
+
+    def __repr__(self) -> str:
+        where = self.address()
+        return f"<Server {'listening on ' + repr(where) if self.listening else 'not listening'}>"
+
+    # -- listen -------------------------------------------------------------
+
+    @property
+    def listening(self) -> bool:
+        """Node's ``server.listening``: a listening socket exists."""
+        return self.listeningPort is not None
+
+    def listen(self, *args: Any, **kwargs: Any) -> Server:
+        """
+        Node's ``server.listen()`` in every overload (``port[, host][, backlog]``,
+        a UNIX path, ``{fd}``, another server, an options dict or keywords, a
+        Twisted endpoint) with an optional trailing callback.  OS errors are
+        emitted as ``'error'``; bad arguments raise Node's errors.
+        """
+        parsed = parseListenArgs(args, kwargs)
+        if self.listeningPort is not None:
+            raise ERR_SERVER_ALREADY_LISTEN()
+        if parsed.callback is not None:
+            # Node registers the callback before validating (§1.4 step 3).
+            self.once("listening", parsed.callback)
+        request = resolveListenRequest(parsed)
+        # A pending lookup or endpoint of an earlier call is superseded (§1.14).
+        self._listeningId += 1
+        listenId = self._listeningId
+        signal = getattr(request, "signal", None)
+        if signal is not None:
+            self._wireSignal(signal)
+        if isinstance(request, TCPListen):
+            if request.host is None:
+                self._listenNow(
+                    lambda: listenDefaultTCP(
+                        self._reactor,
+                        self.factory,
+                        request.port,
+                        request.backlog,
+                        request.reusePort,
+                    )
+                )
+            else:
+                self._lookupAndListen(request, listenId)
+        elif isinstance(request, UNIXListen):
+            self._pipeName = request.path
+            self._listenNow(
+                lambda: listenUNIX(
+                    self._reactor,
+                    self.factory,
+                    request.path,
+                    request.backlog,
+                    readableAll=request.readableAll,
+                    writableAll=request.writableAll,
+                )
+            )
+        elif isinstance(request, FDListen):
+            self._listenNow(
+                lambda: listenFD(self._reactor, self.factory, request.fd, request.backlog)[0]
+            )
+        elif isinstance(request, HandleListen):
+            self._listenNow(lambda: self._shareHandle(request))
+        elif isinstance(request, EndpointListen):
+            self._listenOnEndpoint(request, listenId)
+        return self
+
+    def _listenNow(self, bind: Callable[[], IListeningPort]) -> None:
+        """Bind synchronously; an OS error becomes ``'error'`` next tick (§1.7)."""
+        try:
+            listeningPort = bind()
+        except NodeSystemError as e:
+            nextTick(self._reactor, self._emitError, e)
+            return
+        self._bound(listeningPort)
+
+    def _bound(self, listeningPort: IListeningPort) -> None:
+        self.listeningPort = listeningPort
+        self._updateHold()
+        nextTick(self._reactor, self._emitListening, self._listeningId)
+
+    def _emitListening(self, listenId: int) -> None:
+        # Suppressed when the server was closed before the tick (§1.3).
+        if self.listeningPort is not None and listenId == self._listeningId:
+            self.emit("listening")
+
+    def _emitError(self, error: BaseException) -> None:
+        self.emit("error", error)
+
+    def _shareHandle(self, request: HandleListen) -> IListeningPort:
+        # listen(otherServer) / {handle}: accept from the same socket, through
+        # a descriptor of our own, so each server closes independently.
+        handle = request.handle
+        listeningPort = getattr(handle, "listeningPort", handle)
+        fd = portFileno(listeningPort)
+        if fd is None:
+            raise uvExceptionWithHostPort(22, "listen", None, None)
+        return listenFD(self._reactor, self.factory, fd, request.backlog)[0]
+
+    def _lookupAndListen(self, request: TCPListen, listenId: int) -> None:
+        """Node's ``lookupAndListen``: resolve without blocking, then bind (§1.6)."""
+        host = request.host
+        assert host is not None
+        self._lookupPending = True
+        self._updateHold()
+        if _isIPLiteral(host):
+            # dns.lookup answers IP literals on the next tick, without getaddrinfo.
+            nextTick(self._reactor, self._bindResolved, listenId, request, host)
+            return
+        d = deferToThreadPool(self._reactor, self._reactor.getThreadPool(), _lookup, host)
+        d.addCallbacks(
+            lambda address: self._bindResolved(listenId, request, address),
+            lambda failure: self._lookupFailed(listenId, failure, host),
+        )
+
+    def _bindResolved(self, listenId: int, request: TCPListen, address: str) -> None:
+        if listenId != self._listeningId:
+            return  # a close() or another listen() superseded this call
+        self._lookupPending = False
+        self._updateHold()
+        try:
+            listeningPort = listenTCP(
+                self._reactor,
+                self.factory,
+                request.port,
+                address,
+                request.backlog,
+                ipv6Only=request.ipv6Only,
+                reusePort=request.reusePort,
+            )
+        except NodeSystemError as e:
+            nextTick(self._reactor, self._emitError, e)
+            return
+        self._bound(listeningPort)
+
+    def _lookupFailed(self, listenId: int, failure: Failure, host: str) -> None:
+        if listenId != self._listeningId:
+            return
+        self._lookupPending = False
+        self._updateHold()
+        error = failure.value
+        if isinstance(error, socket.gaierror):
+            error = dnsException(error.errno or 0, host, _dnsCode(error.errno))
+        nextTick(self._reactor, self._emitError, error)
+
+    def _listenOnEndpoint(self, request: EndpointListen, listenId: int) -> None:
+        endpoint = request.endpoint
+        if isinstance(endpoint, str):
+            from twisted.internet.endpoints import serverFromString
+
+            try:
+                endpoint = serverFromString(self._reactor, endpoint)
+            except (ValueError, KeyError, TypeError) as e:
+                raise ERR_INVALID_ARG_VALUE("options.endpoint", request.endpoint, str(e)) from e
+        self._lookupPending = True
+        self._updateHold()
+        d = endpoint.listen(self.factory)
+        d.addCallbacks(
+            lambda listeningPort: self._endpointListening(listenId, listeningPort),
+            lambda failure: self._endpointFailed(listenId, failure),
+        )
+
+    def _endpointListening(self, listenId: int, listeningPort: IListeningPort) -> None:
+        if listenId != self._listeningId:
+            closePort(listeningPort)
+            return
+        self._lookupPending = False
+        host = listeningPort.getHost()
+        if isinstance(host, UNIXAddress) and host.name is not None:
+            name = host.name
+            self._endpointPath = name.decode() if isinstance(name, bytes) else name
+        self._bound(listeningPort)
+
+    def _endpointFailed(self, listenId: int, failure: Failure) -> None:
+        if listenId != self._listeningId:
+            return
+        self._lookupPending = False
+        self._updateHold()
+        error = failure.value
+        if isinstance(error, twistedError.CannotListenError):
+            socketError = error.socketError
+            errnum = getattr(socketError, "errno", None)
+            port = error.port if isinstance(error.port, int) else -1
+            address = error.interface or (error.port if isinstance(error.port, str) else None)
+            error = uvExceptionWithHostPort(errnum or 22, "listen", address, port)
+        nextTick(self._reactor, self._emitError, error)
+
+    def _wireSignal(self, signal: Any) -> None:
+        """Node's ``signal`` option: aborting closes the server (§1.10)."""
+        if signal.aborted:
+            nextTick(self._reactor, self.close)
+            return
+
+        def onAbort(*_: object) -> None:
+            self.close()
+
+        signal.addEventListener("abort", onAbort)
+        self.once("close", lambda *_: signal.removeEventListener("abort", onAbort))
+
+    # -- the one accept path ------------------------------------------------------
+
+    def _accept(self, addr: IAddress | None) -> Protocol | Socket | None:
+        """
+        Every accepted connection comes here first, in Node's order:
+        ``maxConnections`` → close and ``'drop'``; ``blockList`` → close
+        silently; otherwise a :class:`Socket`, counted and announced with
+        ``'connection'`` once its transport exists (:meth:`_onSocketConnected`).
+        """
+        maxConnections = self.maxConnections
+        # Node 22 rule: any non-null limit counts, so 0 refuses everything.
+        if maxConnections is not None and self._connections >= maxConnections:
+            return _DropConnection(self)
+        blockList = self.blockList
+        if blockList is not None:
+            host = getattr(addr, "host", None)
+            if host is not None and blockList.checkPeer(host):
+                return None  # Twisted closes the accepted descriptor
+        return Socket(
+            self,
+            allowHalfOpen=self.allowHalfOpen,
+            pauseOnConnect=self.pauseOnConnect,
+            highWaterMark=self.highWaterMark,
+            reactor=self._reactor,
+        )
+
+    def _acceptFailed(self, error: OSError) -> None:
+        # The server keeps listening; Node reports the failure as 'error'.
+        nextTick(self._reactor, self._emitError, errnoException(error.errno or 0, "accept"))
+
+    def _onSocketConnected(self, socket: Socket) -> None:
+        self._connections += 1
+        self._sockets.add(socket)
+        if self.noDelay:
+            socket.setNoDelay(True)
+        if self.keepAlive:
+            socket.setKeepAlive(True, self.keepAliveInitialDelay * 1000)
+        try:
+            self.emit("connection", socket)
+        except BaseException as e:
+            socket._listenerFailed(e)
+
+    def _onSocketClosed(self, socket: Socket) -> None:
+        self._connections -= 1
+        self._sockets.discard(socket)
+        self._emitCloseIfDrained()
+
+    def _emitDrop(self, transport: ITransport) -> None:
+        peer = addressInfoFromTwisted(transport.getPeer())
+        local = addressInfoFromTwisted(transport.getHost())
+        try:
+            if peer is None or local is None:
+                self.emit("drop")  # UNIX servers: no argument (§1.11)
+            else:
+                self.emit(
+                    "drop",
+                    {
+                        "localAddress": local.address,
+                        "localPort": local.port,
+                        "localFamily": local.family,
+                        "remoteAddress": peer.address,
+                        "remotePort": peer.port,
+                        "remoteFamily": peer.family,
+                    },
+                )
+        except BaseException as e:
+            _log.failure("Exception in a 'drop' listener", Failure(e))
+
+    def _onAsyncListenerFailure(
+        self, eventName: Any, args: tuple[Any, ...], error: BaseException
+    ) -> None:
+        # Node's captureRejection for servers: a failed async 'connection'
+        # listener destroys that socket; any other event emits 'error'.
+        if eventName == "connection" and args and isinstance(args[0], Socket):
+            args[0].destroy(error)
+        else:
+            self.emit("error", error)
+
+    # -- close ------------------------------------------------------------------
+
+    def close(self, callback: Callable[[BaseException | None], object] | None = None) -> Server:
+        """
+        Node's ``server.close([callback])``: stop accepting now; ``'close'``
+        (and ``callback(None)``) once every accepted socket has closed.  Not
+        listening → ``callback(ERR_SERVER_NOT_RUNNING)``, ``'close'`` all the same.
+        """
+        self._listeningId += 1
+        self._lookupPending = False
+        if callable(callback):
+            if self.listeningPort is None:
+                self.once("close", lambda *_: callback(ERR_SERVER_NOT_RUNNING()))
+            else:
+                self.once("close", lambda *_: callback(None))
+        listeningPort = self.listeningPort
+        if listeningPort is not None:
+            self.listeningPort = None
+            self._endpointPath = None
+            closePort(listeningPort)
+        self._updateHold()
+        self._emitCloseIfDrained()
+        return self
+
+    def _emitCloseIfDrained(self) -> None:
+        if self.listeningPort is None and self._connections == 0:
+            nextTick(self._reactor, self.emit, "close")
+
+    # -- state ------------------------------------------------------------------
+
+    def address(self) -> AddressInfo | str | None:
+        """
+        Node's ``server.address()``: ``AddressInfo`` for TCP, the path for a
+        UNIX server (even after close, as Node), ``None`` otherwise.
+        """
+        listeningPort = self.listeningPort
+        if listeningPort is not None:
+            host = listeningPort.getHost()
+            info = addressInfoFromTwisted(host)
+            if info is not None:
+                return info
+            if self._pipeName is not None:
+                return self._pipeName
+            return self._endpointPath
+        return self._pipeName
+
+    def getConnections(self, callback: Callable[[BaseException | None, int], object]) -> Server:
+        """Node's ``server.getConnections(cb)``: ``cb(None, count)`` on the next tick."""
+        if not callable(callback):
+            raise ERR_INVALID_ARG_TYPE("callback", "function", callback)
+        nextTick(self._reactor, callback, None, self._connections)
+        return self
+
+    @property
+    def connections(self) -> int:
+        """Deprecated in Node (DEP0020): use :meth:`getConnections`."""
+        warnings.warn(
+            "Server.connections is deprecated. Please use Server.getConnections instead.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self._connections
+
+    @property
+    def sockets(self) -> frozenset[Socket]:
+        """The accepted sockets still open (for graceful shutdown)."""
+        return frozenset(self._sockets)
+
+    def ref(self) -> Server:
+        """Node's ``server.ref()``: a listening server keeps :func:`run` alive."""
+        self._unref = False
+        self._updateHold()
+        return self
+
+    def unref(self) -> Server:
+        """Node's ``server.unref()``: this server alone does not keep the process alive."""
+        self._unref = True
+        self._updateHold()
+        return self
+
+    def _updateHold(self) -> None:
+        active = self.listeningPort is not None or self._lookupPending
+        hold = active and not self._unref
+        if hold != self._held:
+            self._held = hold
+            registry = handlesFor(self._reactor)
+            if hold:
+                registry.hold(self)
+            else:
+                registry.release(self)
+
+
+def createServer(
+    options: object = None,
+    connectionListener: Callable[..., object] | None = None,
+    /,
+    *,
+    reactor: Any = None,
+    **kwargs: object,
+) -> Server:
+    """
+    Node's ``net.createServer([options][, connectionListener])``.
+
+    Options (a dict or keywords): ``allowHalfOpen``, ``pauseOnConnect``,
+    ``noDelay``, ``keepAlive``, ``keepAliveInitialDelay``, ``highWaterMark``,
+    ``blockList``.
+    """
+    return Server(options, connectionListener, reactor=reactor, **kwargs)
+
+
+def _isIPLiteral(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _lookup(host: str) -> str:
+    """Node 22's lookup: the first address that is not IPv6 link-local."""
+    infos = socket.getaddrinfo(host, None, socket.AF_UNSPEC, socket.SOCK_STREAM)
+    for family, _, _, _, sockaddr in infos:
+        address = str(sockaddr[0])
+        if family == socket.AF_INET6 and ipaddress.ip_address(address.split("%")[0]).is_link_local:
+            continue
+        return address
+    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+
+def _dnsCode(errnum: int | None) -> str:
+    # Node reports EAI_NONAME and EAI_NODATA as ENOTFOUND.
+    names = {
+        socket.EAI_NONAME: "ENOTFOUND",
+        getattr(socket, "EAI_NODATA", -5): "ENOTFOUND",
+        socket.EAI_AGAIN: "EAI_AGAIN",
+        socket.EAI_FAIL: "EAI_FAIL",
+    }
+    return names.get(errnum or 0, "ENOTFOUND")

@@ -1,0 +1,777 @@
+"""
+``txnetserver.Socket``: an accepted connection with Node's ``net.Socket`` API.
+
+One object per connection is both the Twisted protocol (``dataReceived``,
+``readConnectionLost``, ``connectionLost``) and the Node stream (``'data'``,
+``'end'``, ``'close'``), and the streaming producer the transport pauses when
+its write buffer passes ``highWaterMark`` (``write()`` → ``False``, then
+``'drain'``).  The bridge from Twisted callbacks to Node events lives here and
+nowhere else.
+"""
+
+from __future__ import annotations
+
+import errno
+import math
+import socket as _socketModule
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet import error as _twistedError
+from twisted.internet.interfaces import (
+    IHalfCloseableProtocol,
+    IProtocol,
+    IPushProducer,
+    ITransport,
+)
+from twisted.internet.protocol import connectionDone
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from txnetserver._address import AddressInfo, addressInfoFromTwisted
+from txnetserver._encoding import decoderFor, encodeChunk, normalizeEncoding
+from txnetserver._errors import (
+    ERR_INVALID_ARG_TYPE,
+    ERR_OUT_OF_RANGE,
+    ERR_STREAM_DESTROYED,
+    ERR_STREAM_WRITE_AFTER_END,
+    epipeAfterEnd,
+    errnoException,
+)
+from txnetserver._events import EventEmitter
+from txnetserver._handles import handlesFor
+from txnetserver._tick import nextTick
+
+if TYPE_CHECKING:
+    from txnetserver._server import Server
+
+__all__ = ["Socket"]
+
+_log = Logger()
+
+WriteCallback = Callable[[BaseException | None], object]
+
+_UNSET: Any = object()
+
+
+@implementer(IProtocol, IHalfCloseableProtocol, IPushProducer)
+class Socket(EventEmitter):
+    """
+    An accepted connection, as Node's ``net.Socket`` (server side).
+
+    Events: ``'data'`` (``bytes``, or ``str`` after :meth:`setEncoding`),
+    ``'end'`` (the peer sent FIN), ``'finish'`` (our FIN went out after every
+    queued byte), ``'close'(hadError)``, ``'error'(err)``, ``'timeout'``,
+    ``'drain'``.  ``socket.transport`` is the Twisted transport.
+    """
+
+    __slots__ = (
+        "_decoder",
+        "_destroyError",
+        "_endEmitted",
+        "_endedByPeer",
+        "_ending",
+        "_eof",
+        "_finished",
+        "_flowing",
+        "_lastActive",
+        "_local",
+        "_needDrain",
+        "_pendingWriteCallbacks",
+        "_reactor",
+        "_readBuffer",
+        "_readBufferLength",
+        "_readPaused",
+        "_refed",
+        "_remote",
+        "_timeoutCall",
+        "_timeoutSeconds",
+        "_tracked",
+        "allowHalfOpen",
+        "bytesRead",
+        "bytesWritten",
+        "destroyed",
+        "readableHighWaterMark",
+        "server",
+        "timeout",
+        "transport",
+        "writableHighWaterMark",
+    )
+
+    def __init__(
+        self,
+        server: Server | None = None,
+        *,
+        allowHalfOpen: object = False,
+        pauseOnConnect: bool = False,
+        highWaterMark: int | float = 65536,
+        reactor: Any = None,
+    ) -> None:
+        super().__init__()
+        if reactor is None:
+            from twisted.internet import reactor as _globalReactor
+
+            reactor = _globalReactor
+        self._reactor = reactor
+        self.server = server
+        self.transport: Any = None
+        self.allowHalfOpen = allowHalfOpen
+        self.readableHighWaterMark = highWaterMark
+        self.writableHighWaterMark = highWaterMark
+        self.bytesRead = 0
+        self.bytesWritten = 0
+        self.destroyed = False
+        self.timeout: float | None = None
+        # Node's readableFlowing: None (no consumer yet), True, False (paused).
+        self._flowing: bool | None = False if pauseOnConnect else None
+        self._readBuffer: list[bytes] = []
+        self._readBufferLength = 0
+        self._readPaused = False
+        self._decoder: Any = None
+        self._eof = False
+        self._endEmitted = False
+        self._endedByPeer = False
+        self._ending = False
+        self._finished = False
+        self._needDrain = False
+        self._pendingWriteCallbacks: list[WriteCallback] = []
+        self._destroyError: BaseException | None = None
+        self._timeoutSeconds = 0.0
+        self._timeoutCall: Any = None
+        self._lastActive = 0.0
+        self._refed = True
+        self._tracked = False
+        self._remote: AddressInfo | Any | None = _UNSET
+        self._local: AddressInfo | Any | None = _UNSET
+
+    def __repr__(self) -> str:
+        return f"<Socket {self.readyState} remote={self._peerText()}>"
+
+    def _peerText(self) -> str:
+        peer = self._remote if self._remote is not _UNSET else None
+        return f"{peer.address}:{peer.port}" if isinstance(peer, AddressInfo) else "-"
+
+    # -- Twisted protocol side ------------------------------------------------
+
+    def makeConnection(self, transport: ITransport) -> None:
+        """IProtocol: the transport is ready; hand the socket to its server."""
+        self.transport = transport
+        transport.registerProducer(self, True)  # type: ignore[attr-defined]
+        setLimit = getattr(transport, "setWriteHighWaterMark", None)
+        if setLimit is not None:
+            setLimit(self.writableHighWaterMark)
+        if self._flowing is False:
+            # pauseOnConnect: the kernel buffers what arrives until resume().
+            self._readPaused = True
+            transport.pauseProducing()  # type: ignore[attr-defined]
+        if self._refed:
+            handlesFor(self._reactor).hold(self)
+        if self.server is not None:
+            self._tracked = True
+            self.server._onSocketConnected(self)
+        else:
+            self.connectionMade()
+
+    def connectionMade(self) -> None:
+        """IProtocol: nothing to do; :meth:`makeConnection` did it."""
+
+    def dataReceived(self, data: bytes) -> None:
+        """IProtocol: bytes from the peer become ``'data'`` (or are buffered)."""
+        self.bytesRead += len(data)
+        if self._timeoutSeconds:
+            self._touch()
+        if self._flowing and not self._readBuffer:
+            try:
+                if self._decoder is None:
+                    self.emit("data", data)
+                else:
+                    text = self._decoder.decode(data)
+                    if text:
+                        self.emit("data", text)
+            except BaseException as e:
+                self._listenerFailed(e)
+        else:
+            self._readBuffer.append(data)
+            self._readBufferLength += len(data)
+            if self._readBufferLength >= self.readableHighWaterMark:
+                self._updateReading()
+
+    def readConnectionLost(self) -> None:
+        """IHalfCloseableProtocol: the peer sent FIN."""
+        self._eof = True
+        if not self._readBuffer:
+            self._emitEnd()
+
+    def writeConnectionLost(self) -> None:
+        """IHalfCloseableProtocol: our FIN went out after all queued data."""
+        self._emitFinish()
+        if self._eof:
+            # Both directions are done; Twisted never calls connectionLost on
+            # its own after two half-closes, so close the descriptor.
+            self.transport.loseConnection()
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        """IProtocol: the descriptor is closed; ``'error'`` then ``'close'``."""
+        self._cancelTimer()
+        error = self._destroyError
+        if error is None and not self.destroyed:
+            error = _errorFromReason(reason)
+        if not self.destroyed:
+            self.destroyed = True
+        if error is None and self._ending:
+            self._emitFinish()
+        self._untrack()
+        if self._refed:
+            handlesFor(self._reactor).release(self)
+        # Queued after the server's own 'close' (Node §1.10): the server
+        # closes before its last socket does.
+        nextTick(self._reactor, self._emitClose, error)
+
+    # -- IPushProducer: the transport's write buffer --------------------------
+
+    def pauseProducing(self) -> None:
+        """IPushProducer: the transport's buffer reached ``highWaterMark``."""
+        self._needDrain = True
+
+    def resumeProducing(self) -> None:
+        """IPushProducer: the transport flushed its buffer: ``'drain'``."""
+        self._flushWriteCallbacks()
+        if self._needDrain:
+            self._needDrain = False
+            try:
+                self.emit("drain")
+            except BaseException as e:
+                self._listenerFailed(e)
+
+    def _flushWriteCallbacks(self) -> None:
+        callbacks = self._pendingWriteCallbacks
+        if callbacks:
+            self._pendingWriteCallbacks = []
+            for callback in callbacks:
+                callback(None)
+
+    def stopProducing(self) -> None:
+        """IPushProducer: the transport is going away; ``connectionLost`` follows."""
+
+    # -- reading ----------------------------------------------------------------
+
+    def on(self, eventName: Any, listener: Callable[..., object]) -> Socket:
+        """Node's ``readable.on``: a ``'data'`` listener starts the flow unless paused."""
+        super().on(eventName, listener)
+        if eventName == "data" and self._flowing is not False:
+            self.resume()
+        return self
+
+    addListener = on
+
+    def once(self, eventName: Any, listener: Callable[..., object]) -> Socket:
+        """Node's ``readable.once``: as :meth:`on`, for one event."""
+        super().once(eventName, listener)
+        if eventName == "data" and self._flowing is not False:
+            self.resume()
+        return self
+
+    def pause(self) -> Socket:
+        """Node's ``socket.pause()``: stop ``'data'`` and stop reading."""
+        self._flowing = False
+        self._updateReading()
+        return self
+
+    def resume(self) -> Socket:
+        """Node's ``socket.resume()``: (re)start ``'data'``; buffered data first."""
+        self._flowing = True
+        if self._readBuffer or (self._eof and not self._endEmitted):
+            nextTick(self._reactor, self._flow)
+        self._updateReading()
+        return self
+
+    def isPaused(self) -> bool:
+        """Node's ``readable.isPaused()``."""
+        return self._flowing is False
+
+    @property
+    def readableFlowing(self) -> bool | None:
+        """Node's ``readable.readableFlowing``."""
+        return self._flowing
+
+    def setEncoding(self, encoding: str = "utf8") -> Socket:
+        """Node's ``setEncoding``: ``'data'`` becomes ``str``, never splitting a character."""
+        self._decoder = decoderFor(normalizeEncoding(encoding))
+        return self
+
+    def _flow(self) -> None:
+        """Deliver buffered data while flowing, then a pending ``'end'``."""
+        try:
+            while self._flowing and self._readBuffer and not self.destroyed:
+                chunk = self._readBuffer.pop(0)
+                self._readBufferLength -= len(chunk)
+                if self._decoder is None:
+                    self.emit("data", chunk)
+                else:
+                    text = self._decoder.decode(chunk)
+                    if text:
+                        self.emit("data", text)
+        except BaseException as e:
+            self._listenerFailed(e)
+            return
+        if self._eof and not self._readBuffer:
+            self._emitEnd()
+        else:
+            self._updateReading()
+
+    def _updateReading(self) -> None:
+        # Read while someone may consume and the buffer is under the mark
+        # (Node reads ahead up to highWaterMark, then stops the handle).
+        want = (
+            self._flowing is not False
+            and self._readBufferLength < self.readableHighWaterMark
+            and not self._eof
+            and not self.destroyed
+        )
+        transport = self.transport
+        if transport is None:
+            return
+        if want and self._readPaused:
+            self._readPaused = False
+            transport.resumeProducing()
+        elif not want and not self._readPaused:
+            self._readPaused = True
+            transport.pauseProducing()
+
+    def _emitEnd(self) -> None:
+        if self._endEmitted or self.destroyed:
+            return
+        self._endEmitted = True
+        try:
+            self.emit("end")
+        except BaseException as e:
+            self._listenerFailed(e)
+            return
+        if not self.allowHalfOpen:
+            # Node ends our side right after the 'end' listeners ran (writes in
+            # them still go out); later writes get EPIPE (§2).
+            self._endedByPeer = True
+            self.end()
+        if self._finished and not self.destroyed and self.transport is not None:
+            # Our FIN went out earlier: both directions are done now.
+            self.transport.loseConnection()
+
+    # -- writing ----------------------------------------------------------------
+
+    def write(
+        self,
+        data: str | bytes | bytearray | memoryview,
+        encoding: str | WriteCallback | None = None,
+        callback: WriteCallback | None = None,
+    ) -> bool:
+        """
+        Node's ``socket.write``: queue ``data``; ``False`` once the buffer
+        reaches ``highWaterMark`` (wait for ``'drain'``).  ``callback(err)``
+        runs once the data is handed on.
+        """
+        if callable(encoding):
+            callback, encoding = encoding, None
+        chunk = encodeChunk(data, encoding)
+        if self._ending or self.destroyed:
+            self._writeAfterEnd(callback)
+            return False
+        self.bytesWritten += len(chunk)
+        if self._timeoutSeconds:
+            self._touch()
+        self.transport.write(chunk)
+        if callback is not None:
+            if self._needDrain:
+                self._pendingWriteCallbacks.append(callback)
+            else:
+                nextTick(self._reactor, callback, None)
+        return not self._needDrain
+
+    def _writeAfterEnd(self, callback: WriteCallback | None) -> None:
+        error: BaseException
+        if self._endedByPeer:
+            error = epipeAfterEnd()
+        elif self.destroyed:
+            error = ERR_STREAM_DESTROYED("write")
+        else:
+            error = ERR_STREAM_WRITE_AFTER_END()
+        if callback is not None:
+            nextTick(self._reactor, callback, error)
+        self.destroy(error)
+
+    def end(
+        self,
+        data: str | bytes | bytearray | memoryview | WriteCallback | None = None,
+        encoding: str | WriteCallback | None = None,
+        callback: WriteCallback | None = None,
+    ) -> Socket:
+        """Node's ``socket.end([data])``: send FIN after everything queued."""
+        if callable(data):
+            callback, data = data, None
+        elif callable(encoding):
+            callback, encoding = encoding, None
+        if data is not None and not self._ending:
+            self.write(data, encoding)
+        if callback is not None:
+            self.once("finish", callback)
+        if self._ending or self.destroyed:
+            return self
+        self._ending = True
+        transport = self.transport
+        if transport is not None:
+            # A paused streaming producer would stop Twisted from finishing the
+            # close once the buffer empties; nothing is written after end().
+            transport.unregisterProducer()
+            if self._eof:
+                transport.loseConnection()
+            else:
+                transport.loseWriteConnection()
+        return self
+
+    def _emitFinish(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        self._flushWriteCallbacks()
+        try:
+            self.emit("finish")
+        except BaseException as e:
+            self._listenerFailed(e)
+
+    @property
+    def writableLength(self) -> int:
+        """Node's ``writableLength``: bytes queued and not yet sent."""
+        length = getattr(self.transport, "writableLength", None)
+        return int(length) if length is not None else 0
+
+    @property
+    def writableNeedDrain(self) -> bool:
+        """Node's ``writableNeedDrain``: ``write()`` returned ``False``, no ``'drain'`` yet."""
+        return self._needDrain
+
+    @property
+    def writable(self) -> bool:
+        """Node's ``writable``: ``write()`` would queue data."""
+        return not self._ending and not self.destroyed
+
+    @property
+    def writableEnded(self) -> bool:
+        """Node's ``writableEnded``: :meth:`end` was called."""
+        return self._ending
+
+    @property
+    def writableFinished(self) -> bool:
+        """Node's ``writableFinished``: ``'finish'`` was emitted."""
+        return self._finished
+
+    @property
+    def readable(self) -> bool:
+        """Node's ``readable``."""
+        return not self._endEmitted and not self.destroyed
+
+    @property
+    def readableEnded(self) -> bool:
+        """Node's ``readableEnded``: ``'end'`` was emitted."""
+        return self._endEmitted
+
+    # -- piping -----------------------------------------------------------------
+
+    def pipe(self, destination: Any, end: bool = True) -> Any:
+        """
+        Node's ``readable.pipe(destination)``: write every chunk to
+        ``destination``, pausing while it asks for ``'drain'``; end it on
+        ``'end'``.  ``socket.pipe(socket)`` is an echo server.
+        """
+        source = self
+
+        def onData(chunk: bytes | str) -> None:
+            if destination.write(chunk) is False:
+                source.pause()
+
+        def onDrain() -> None:
+            if source._flowing is False:
+                source.resume()
+
+        def onEnd() -> None:
+            destination.end()
+
+        def cleanup(*_: object) -> None:
+            source.removeListener("data", onData)
+            source.removeListener("end", onEnd)
+            destination.removeListener("drain", onDrain)
+            destination.removeListener("close", cleanup)
+
+        destination.on("drain", onDrain)
+        destination.on("close", cleanup)
+        if end:
+            source.on("end", onEnd)
+        source.on("data", onData)
+        destination.emit("pipe", source)
+        if source._flowing is not True:
+            source.resume()
+        return destination
+
+    # -- closing ------------------------------------------------------------------
+
+    def destroy(self, error: BaseException | None = None) -> Socket:
+        """
+        Node's ``socket.destroy([err])``: close now, dropping queued data;
+        ``'error'(err)`` if given, then ``'close'(hadError)``.
+        """
+        if self.destroyed:
+            return self
+        self.destroyed = True
+        self._destroyError = error
+        self._cancelTimer()
+        # Node counts the socket out synchronously, before its 'close' (§1.10).
+        self._untrack()
+        transport = self.transport
+        if transport is None:
+            nextTick(self._reactor, self._emitClose, error)
+            return self
+        closeNow = getattr(transport, "closeWithoutFlush", None)
+        if closeNow is not None:
+            closeNow()
+        else:
+            transport.abortConnection()
+        return self
+
+    def resetAndDestroy(self) -> Socket:
+        """Node's ``socket.resetAndDestroy()``: close with a TCP RST."""
+        transport = self.transport
+        if transport is not None and not self.destroyed:
+            reset = getattr(transport, "resetOnClose", None)
+            if reset is not None:
+                reset()
+            self.destroyed = True
+            self._cancelTimer()
+            self._untrack()
+            transport.abortConnection()
+            return self
+        return self.destroy()
+
+    def _emitClose(self, error: BaseException | None) -> None:
+        if error is not None:
+            try:
+                self.emit("error", error)
+            except BaseException as e:
+                # Deliberate divergence (API.md): an unhandled socket error is
+                # logged, not fatal; the server keeps serving.
+                _log.failure("Unhandled 'error' on {socket}", Failure(e), socket=self)
+        try:
+            self.emit("close", error is not None)
+        except BaseException as e:
+            _log.failure("Exception in a 'close' listener of {socket}", Failure(e), socket=self)
+
+    def _untrack(self) -> None:
+        if self._tracked:
+            self._tracked = False
+            server = self.server
+            if server is not None:
+                server._onSocketClosed(self)
+
+    def _listenerFailed(self, error: BaseException) -> None:
+        """A listener raised inside a reactor callback: log it, destroy this socket."""
+        if isinstance(error, (KeyboardInterrupt, SystemExit)):
+            raise error
+        _log.failure("Exception in a listener of {socket}", Failure(error), socket=self)
+        if not self.destroyed:
+            self.destroyed = True
+            self._cancelTimer()
+            self._untrack()
+            if self.transport is not None:
+                self.transport.abortConnection()
+
+    def _onAsyncListenerFailure(
+        self, eventName: Any, args: tuple[Any, ...], error: BaseException
+    ) -> None:
+        # An async listener of this socket failed: the socket dies with it.
+        self.destroy(error)
+
+    # -- timeouts ---------------------------------------------------------------
+
+    def setTimeout(self, msecs: float, callback: Callable[[], object] | None = None) -> Socket:
+        """
+        Node's ``socket.setTimeout(ms[, cb])``: ``'timeout'`` after ``ms`` of
+        inactivity (the socket stays open); ``0`` disarms.
+        """
+        if isinstance(msecs, bool) or not isinstance(msecs, (int, float)):
+            raise ERR_INVALID_ARG_TYPE("msecs", "number", msecs)
+        if msecs < 0 or not math.isfinite(msecs):
+            raise ERR_OUT_OF_RANGE("msecs", "a non-negative finite number", msecs)
+        if self.destroyed:
+            return self
+        self.timeout = msecs
+        self._cancelTimer()
+        self._timeoutSeconds = msecs / 1000.0
+        if msecs == 0:
+            if callback is not None:
+                self.removeListener("timeout", callback)
+            return self
+        if callback is not None:
+            self.once("timeout", callback)
+        self._lastActive = self._reactor.seconds()
+        self._timeoutCall = self._reactor.callLater(self._timeoutSeconds, self._onTimer)
+        return self
+
+    def _touch(self) -> None:
+        self._lastActive = self._reactor.seconds()
+        if self._timeoutCall is None and not self.destroyed:
+            self._timeoutCall = self._reactor.callLater(self._timeoutSeconds, self._onTimer)
+
+    def _onTimer(self) -> None:
+        # Activity only records a time; the timer re-arms itself lazily, which
+        # keeps the per-chunk cost to one clock read.
+        self._timeoutCall = None
+        idle = self._reactor.seconds() - self._lastActive
+        remaining = self._timeoutSeconds - idle
+        if remaining > 0.0005:
+            self._timeoutCall = self._reactor.callLater(remaining, self._onTimer)
+            return
+        try:
+            self.emit("timeout")
+        except BaseException as e:
+            self._listenerFailed(e)
+
+    def _cancelTimer(self) -> None:
+        call = self._timeoutCall
+        if call is not None:
+            self._timeoutCall = None
+            if call.active():
+                call.cancel()
+
+    # -- socket options -----------------------------------------------------------
+
+    def setNoDelay(self, noDelay: bool = True) -> Socket:
+        """Node's ``socket.setNoDelay([noDelay])``: TCP_NODELAY (Nagle off)."""
+        setter = getattr(self.transport, "setTcpNoDelay", None)
+        if setter is not None and not self.destroyed:
+            setter(bool(noDelay))
+        return self
+
+    def setKeepAlive(self, enable: bool = False, initialDelay: float = 0) -> Socket:
+        """Node's ``socket.setKeepAlive([enable][, initialDelay])``, delay in ms."""
+        transport = self.transport
+        setter = getattr(transport, "setTcpKeepAlive", None)
+        if setter is None or self.destroyed:
+            return self
+        setter(bool(enable))
+        seconds = int(initialDelay / 1000) if initialDelay else 0
+        if enable and seconds >= 1 and hasattr(_socketModule, "TCP_KEEPIDLE"):
+            handle = transport.getHandle()
+            handle.setsockopt(_socketModule.IPPROTO_TCP, _socketModule.TCP_KEEPIDLE, seconds)
+        return self
+
+    def ref(self) -> Socket:
+        """Node's ``socket.ref()``: this socket keeps a :func:`run` process alive."""
+        if not self._refed:
+            self._refed = True
+            if self.transport is not None and not self.destroyed:
+                handlesFor(self._reactor).hold(self)
+        return self
+
+    def unref(self) -> Socket:
+        """Node's ``socket.unref()``: this socket alone does not keep the process alive."""
+        if self._refed:
+            self._refed = False
+            handlesFor(self._reactor).release(self)
+        return self
+
+    # -- addresses and state --------------------------------------------------------
+
+    def _peer(self) -> AddressInfo | None:
+        remote = self._remote
+        if remote is _UNSET:
+            # Node caches on first read; after destroy an unread address is gone.
+            if self.destroyed or self.transport is None:
+                return None
+            remote = addressInfoFromTwisted(self.transport.getPeer())
+            self._remote = remote
+        return remote
+
+    def _host(self) -> AddressInfo | None:
+        if self.destroyed or self.transport is None:
+            return None
+        local = self._local
+        if local is _UNSET:
+            local = addressInfoFromTwisted(self.transport.getHost())
+            self._local = local
+        return local
+
+    @property
+    def remoteAddress(self) -> str | None:
+        """Node's ``socket.remoteAddress`` (``None`` for UNIX sockets)."""
+        peer = self._peer()
+        return peer.address if peer is not None else None
+
+    @property
+    def remotePort(self) -> int | None:
+        """Node's ``socket.remotePort``."""
+        peer = self._peer()
+        return peer.port if peer is not None else None
+
+    @property
+    def remoteFamily(self) -> str | None:
+        """Node's ``socket.remoteFamily``: ``'IPv4'`` or ``'IPv6'``."""
+        peer = self._peer()
+        return peer.family if peer is not None else None
+
+    @property
+    def localAddress(self) -> str | None:
+        """Node's ``socket.localAddress``."""
+        host = self._host()
+        return host.address if host is not None else None
+
+    @property
+    def localPort(self) -> int | None:
+        """Node's ``socket.localPort``."""
+        host = self._host()
+        return host.port if host is not None else None
+
+    @property
+    def localFamily(self) -> str | None:
+        """Node's ``socket.localFamily``."""
+        host = self._host()
+        return host.family if host is not None else None
+
+    def address(self) -> AddressInfo | dict[str, object]:
+        """Node's ``socket.address()``: the local end; ``{}`` for UNIX sockets."""
+        host = self._host()
+        return host if host is not None else {}
+
+    @property
+    def readyState(self) -> str:
+        """Node's ``readyState``: ``'open'``, ``'readOnly'``, ``'writeOnly'`` or ``'closed'``."""
+        if self.destroyed or self.transport is None:
+            return "closed"
+        readable = not self._eof
+        writable = not self._ending
+        if readable and writable:
+            return "open"
+        if readable:
+            return "readOnly"
+        if writable:
+            return "writeOnly"
+        return "closed"
+
+    @property
+    def pending(self) -> bool:
+        """Node's ``socket.pending``: accepted sockets are never pending."""
+        return self.transport is None and not self.destroyed
+
+    @property
+    def connecting(self) -> bool:
+        """Node's ``socket.connecting``: always ``False`` for accepted sockets."""
+        return False
+
+
+def _errorFromReason(reason: Failure) -> BaseException | None:
+    """Node's error for a connection Twisted lost (``None`` for a clean close)."""
+    if reason.check(_twistedError.ConnectionDone, _twistedError.ConnectionAborted):
+        return None
+    value = reason.value
+    errnum = getattr(value, "errno", None)
+    if isinstance(errnum, int) and errnum:
+        return errnoException(errnum, "read")
+    # Twisted reports a peer's RST as ConnectionLost without the errno.
+    return errnoException(errno.ECONNRESET, "read")
