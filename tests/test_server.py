@@ -1034,3 +1034,175 @@ class ConstructionTests(ServerTestCase):
 
         self.assertEqual(self.makeServer(listener).listeners("connection"), [listener])
         self.assertEqual(self.makeServer(None, listener).listeners("connection"), [listener])
+
+
+class PrivilegedPortTests(ServerTestCase):
+    """§4 scenario 39: EACCES, provoked as an unprivileged user in a child process."""
+
+    def test_privileged_port_as_non_root_is_eacces_on_the_ipv4_fallback(self) -> None:
+        import subprocess
+        import sys
+
+        if os.getuid() != 0:
+            self.skipTest("needs root to drop privileges to nobody")
+        script = """
+import json, os, sys
+from twisted.internet import reactor
+from txnetserver import createServer
+import txnetserver._errors, txnetserver._ports, encodings.idna
+os.setgid(65534); os.setuid(65534)  # after the imports: the stdlib is root's
+results = []
+def report(err):
+    results.append({"code": err.code, "address": err.address, "port": err.port,
+                    "message": str(err)})
+    if len(results) == 2:
+        print(json.dumps(results)); reactor.stop()
+createServer().on("error", report).listen(80)
+createServer().on("error", report).listen(81, "127.0.0.1")
+reactor.callLater(5, reactor.stop)
+reactor.run()
+"""
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            cwd="/",
+            env={**os.environ, "PYTHONPATH": root},
+        )
+        import json
+
+        reports = json.loads(result.stdout.strip().splitlines()[-1])
+        self.assertEqual(
+            reports,
+            [
+                {
+                    "code": "EACCES",
+                    "address": "0.0.0.0",
+                    "port": 80,
+                    "message": "listen EACCES: permission denied 0.0.0.0:80",
+                },
+                {
+                    "code": "EACCES",
+                    "address": "127.0.0.1",
+                    "port": 81,
+                    "message": "listen EACCES: permission denied 127.0.0.1:81",
+                },
+            ],
+        )
+
+
+class RefTests(ServerTestCase):
+    """§1.12: ref()/unref() bookkeeping (process lifetime itself is tested with run())."""
+
+    @asyncTest
+    async def test_listening_server_is_a_ref_d_handle_until_unref_or_close(self) -> None:
+        from txnetserver._handles import handlesFor
+
+        refs = handlesFor(reactor).refs
+        server = self.makeServer()
+        self.assertIs(server.unref(), server)
+        server.listen(0)
+        self.assertNotIn(server, refs)
+        self.assertIs(server.ref(), server)
+        self.assertIn(server, refs)
+        server.ref()
+        self.assertIn(server, refs)
+        await listening(server)
+        await closed(server)
+        self.assertNotIn(server, refs)
+
+    @asyncTest
+    async def test_unref_before_a_host_lookup_sticks(self) -> None:
+        from txnetserver._handles import handlesFor
+
+        refs = handlesFor(reactor).refs
+        server = self.makeServer()
+        server.unref()
+        server.listen(0, "localhost")
+        self.assertNotIn(server, refs)
+        await listening(server)
+        self.assertNotIn(server, refs)
+
+    @asyncTest
+    async def test_accepted_socket_is_its_own_handle(self) -> None:
+        from txnetserver._handles import handlesFor
+
+        refs = handlesFor(reactor).refs
+        accepted: Deferred[Any] = Deferred()
+        server = self.makeServer(accepted.callback)
+        server.listen(0, "127.0.0.1")
+        await listening(server)
+        server.unref()
+        client = await connect(server)
+        sock = await accepted
+        self.assertIn(sock, refs)
+        sock.unref()
+        self.assertNotIn(sock, refs)
+        sock.ref()
+        socketClosed = event(sock, "close")
+        client.close()
+        await socketClosed
+        self.assertNotIn(sock, refs)
+
+
+class SystemdEndpointTests(ServerTestCase):
+    """listen({"endpoint": "systemd:..."}) on a descriptor inherited like systemd passes it."""
+
+    def test_systemd_endpoint_serves_an_inherited_socket(self) -> None:
+        import subprocess
+        import sys
+
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        self.addCleanup(listener.close)
+        port = listener.getsockname()[1]
+        # What systemd does before exec: the socket on fd 3 and LISTEN_* set
+        # for this very pid (done in the child, before Twisted reads them).
+        script = """
+import os
+os.dup2(int(os.environ["INHERITED_FD"]), 3)
+os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS="1", LISTEN_FDNAMES="web")
+from twisted.internet import reactor
+from txnetserver import createServer
+def serve(sock):
+    sock.on("close", lambda hadError: reactor.stop())
+    sock.end(b"from systemd")
+server = createServer(serve)
+server.on("listening", lambda: print("port", server.address().port, flush=True))
+server.listen({"endpoint": "systemd:domain=INET:index=0"})
+reactor.callLater(10, reactor.stop)  # bound: never outlive the test
+reactor.run()
+"""
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        fd = listener.fileno()
+        child = subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdout=subprocess.PIPE,
+            text=True,
+            pass_fds=(fd,),
+            env={**os.environ, "PYTHONPATH": root, "INHERITED_FD": str(fd)},
+        )
+        self.addCleanup(child.kill)
+        assert child.stdout is not None
+        self.assertEqual(child.stdout.readline().split(), ["port", str(port)])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+            data = b""
+            while len(data) < 12:
+                chunk = client.recv(100)
+                if not chunk:
+                    break
+                data += chunk
+        self.assertEqual(data, b"from systemd")
+        self.assertEqual(child.wait(timeout=10), 0)
+
+
+class EndpointArgumentTests(ServerTestCase):
+    def test_an_unparseable_endpoint_description_raises_invalid_arg_value(self) -> None:
+        server = self.makeServer()
+        for description in ("nosuchkind:1", "systemd:domain=INET:index=99"):
+            with self.assertRaises(errors.ERR_INVALID_ARG_VALUE):
+                server.listen({"endpoint": description})
+            self.assertFalse(server.listening)

@@ -301,7 +301,7 @@ class Server(EventEmitter):
 
             try:
                 endpoint = serverFromString(self._reactor, endpoint)
-            except (ValueError, KeyError, TypeError) as e:
+            except Exception as e:  # any parse failure is a bad argument, raised now
                 raise ERR_INVALID_ARG_VALUE("options.endpoint", request.endpoint, str(e)) from e
         self._lookupPending = True
         self._updateHold()
