@@ -10,7 +10,9 @@ from txnetserver._abort import AbortController, AbortSignal
 from txnetserver._address import AddressInfo
 from txnetserver._blocklist import BlockList
 from txnetserver._events import EventEmitter, MaxListenersExceededWarning, errorMonitor, once
+from txnetserver._runner import run
 from txnetserver._server import Server, createServer
+from txnetserver._service import NetServerService
 from txnetserver._socket import Socket
 
 __all__ = [
@@ -20,10 +22,12 @@ __all__ = [
     "BlockList",
     "EventEmitter",
     "MaxListenersExceededWarning",
+    "NetServerService",
     "Server",
     "Socket",
     "createServer",
     "errorMonitor",
     "errors",
     "once",
+    "run",
 ]

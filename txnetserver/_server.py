@@ -145,6 +145,7 @@ class Server(EventEmitter):
         self._listeningId = 1
         self._lookupPending = False
         self._endpointPath: str | None = None
+        self._syncListenError: NodeSystemError | None = None
         self._unref = False
         self._held = False
         if connectionListener is not None:
@@ -169,6 +170,7 @@ class Server(EventEmitter):
         emitted as ``'error'``; bad arguments raise Node's errors.
         """
         parsed = parseListenArgs(args, kwargs)
+        self._syncListenError = None
         if self.listeningPort is not None:
             raise ERR_SERVER_ALREADY_LISTEN()
         if parsed.callback is not None:
@@ -221,9 +223,18 @@ class Server(EventEmitter):
         try:
             listeningPort = bind()
         except NodeSystemError as e:
+            self._syncListenError = e
             nextTick(self._reactor, self._emitError, e)
             return
         self._bound(listeningPort)
+
+    def _pendingListenErrors(self) -> list[NodeSystemError]:
+        """
+        The error a synchronous bind of the last ``listen()`` hit, which Node
+        emits as ``'error'`` on the next tick (for NetServerService, which
+        must fail its start right away).
+        """
+        return [self._syncListenError] if self._syncListenError is not None else []
 
     def _bound(self, listeningPort: IListeningPort) -> None:
         self.listeningPort = listeningPort

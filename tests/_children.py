@@ -1,0 +1,79 @@
+"""Run Python snippets and twistd in child processes, bounded in time."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import subprocess
+import sys
+import textwrap
+import time
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TWISTD = os.path.join(os.path.dirname(sys.executable), "twistd")
+
+
+def childEnvironment() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": ROOT, "PYTHONUNBUFFERED": "1"}
+
+
+def runPython(code: str, timeout: float = 20, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter; raises TimeoutExpired past ``timeout``."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=childEnvironment(),
+        cwd=ROOT,
+        **kwargs,
+    )
+
+
+def startPython(code: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=childEnvironment(),
+        cwd=ROOT,
+    )
+
+
+def startTwistd(*arguments: str, cwd: str | None = None) -> subprocess.Popen[str]:
+    """``twistd -n --pidfile= -l - netserver ARGUMENTS``, logging to stdout."""
+    return subprocess.Popen(
+        [TWISTD, "-n", "--pidfile=", "-l", "-", "netserver", *arguments],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=childEnvironment(),
+        cwd=cwd or ROOT,
+    )
+
+
+def readUntil(stream: Any, pattern: str, timeout: float = 15) -> re.Match[str]:
+    """Read lines until one matches ``pattern``; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    seen: list[str] = []
+    buffered = ""
+    fd = stream.fileno()
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
+        chunk = os.read(fd, 65536).decode(errors="replace")
+        if not chunk:
+            break
+        buffered += chunk
+        *lines, buffered = buffered.split("\n")
+        for line in lines:
+            seen.append(line)
+            match = re.search(pattern, line)
+            if match:
+                return match
+    raise AssertionError(f"{pattern!r} not found in output:\n" + "\n".join([*seen, buffered]))
