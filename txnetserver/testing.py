@@ -1,0 +1,358 @@
+"""
+Helpers for testing code that uses txnetserver, without real sockets.
+
+:class:`MemoryNetwork` runs your real :class:`~txnetserver.Server` on a
+:class:`~twisted.internet.testing.MemoryReactorClock` and connects in-memory
+clients to it through the server's one accept path, so ``maxConnections``,
+``'drop'``, ``blockList``, half-close, resets, backpressure and
+``setTimeout`` all behave as on loopback, deterministically::
+
+    network = MemoryNetwork()
+    server = network.createServer(lambda socket: socket.pipe(socket))
+    server.listen(8000)
+    client = network.connect(server)
+    client.write(b"ping")
+    network.pump()
+    assert client.received == b"ping"
+    network.advance(5000)          # milliseconds, for socket.setTimeout()
+
+Nothing here needs pytest: use it from trial ``TestCase``s as well.  The
+pytest plugin (entry point ``txnetserver``) adds the ``memoryNetwork`` and
+``loopbackServer`` fixtures.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from twisted.internet import error as twistedError
+from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.interfaces import IProtocol, IPushProducer, ITCPTransport
+from twisted.internet.testing import MemoryReactorClock
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from txnetserver._server import Server, createServer
+
+__all__ = [
+    "MemoryClient",
+    "MemoryNetwork",
+    "MemoryTransport",
+    "openDescriptors",
+]
+
+_MAX_PUMP_ROUNDS = 10_000  # a pump that never settles is a bug in the test
+
+
+@implementer(ITCPTransport)
+class MemoryTransport:
+    """
+    The server side of an in-memory connection: a Twisted TCP transport whose
+    bytes, FIN and RST reach a :class:`MemoryClient` when the network pumps.
+    Writes buffer until the client reads, so backpressure is real: past the
+    write high-water mark the registered producer (the Socket) is paused.
+    """
+
+    disconnecting = False
+
+    def __init__(
+        self,
+        network: MemoryNetwork,
+        host: IPv4Address | IPv6Address,
+        peer: IPv4Address | IPv6Address,
+    ) -> None:
+        self._network = network
+        self._host = host
+        self._peer = peer
+        self.protocol: IProtocol | None = None
+        self.client: MemoryClient | None = None
+        self.outgoing: list[bytes] = []
+        self.outgoingLength = 0
+        self._writeHighWaterMark = 65536
+        self.producer: IPushProducer | None = None
+        self._producerPaused = False
+        self.readingPaused = False
+        self.writeClosing = False  # FIN queued after outgoing data
+        self.writeClosed = False
+        self.closing = False  # close after outgoing data
+        self.aborted = False
+        self.closed = False
+        self.noDelay = False
+        self.keepAlive = False
+
+    # ITransport
+    def write(self, data: bytes) -> None:
+        if self.closed or self.writeClosing or self.closing or self.aborted:
+            return
+        self.outgoing.append(data)
+        self.outgoingLength += len(data)
+        if (
+            self.producer is not None
+            and not self._producerPaused
+            and self.outgoingLength >= self._writeHighWaterMark
+        ):
+            self._producerPaused = True
+            self.producer.pauseProducing()
+
+    def writeSequence(self, data: Any) -> None:
+        for chunk in data:
+            self.write(chunk)
+
+    def loseConnection(self) -> None:
+        self.closing = True
+
+    def abortConnection(self) -> None:
+        self.aborted = True
+        self.outgoing = []
+        self.outgoingLength = 0
+
+    def getPeer(self) -> IPv4Address | IPv6Address:
+        return self._peer
+
+    def getHost(self) -> IPv4Address | IPv6Address:
+        return self._host
+
+    # IHalfCloseableTransport / ITCPTransport
+    def loseWriteConnection(self) -> None:
+        self.writeClosing = True
+
+    def getTcpNoDelay(self) -> bool:
+        return self.noDelay
+
+    def setTcpNoDelay(self, enabled: bool) -> None:
+        self.noDelay = enabled
+
+    def getTcpKeepAlive(self) -> bool:
+        return self.keepAlive
+
+    def setTcpKeepAlive(self, enabled: bool) -> None:
+        self.keepAlive = enabled
+
+    # What txnetserver's own transports add (see _transport.py).
+    def setWriteHighWaterMark(self, limit: int) -> None:
+        self._writeHighWaterMark = limit
+
+    @property
+    def writableLength(self) -> int:
+        return self.outgoingLength
+
+    # IConsumer
+    def registerProducer(self, producer: IPushProducer, streaming: bool) -> None:
+        self.producer = producer
+
+    def unregisterProducer(self) -> None:
+        self.producer = None
+
+    # IPushProducer (reading), as Twisted's transports provide.
+    def pauseProducing(self) -> None:
+        self.readingPaused = True
+
+    def resumeProducing(self) -> None:
+        self.readingPaused = False
+
+    def stopProducing(self) -> None:
+        self.loseConnection()
+
+    def _flushed(self) -> None:
+        """The client took everything: resume a paused producer ('drain')."""
+        producer = self.producer
+        if producer is not None and self._producerPaused:
+            self._producerPaused = False
+            producer.resumeProducing()
+
+
+class MemoryClient:
+    """
+    A client connected to a server on a :class:`MemoryNetwork`.  What the
+    server sends collects in :attr:`received`; :attr:`ended` turns true on
+    the server's FIN and :attr:`closed` when the connection is gone.
+    """
+
+    def __init__(self, network: MemoryNetwork, transport: MemoryTransport | None) -> None:
+        self._network = network
+        self.transport = transport
+        self.received = bytearray()
+        self.ended = False
+        self.closed = transport is None  # refused by the accept path
+        self.reading = True
+        self._toServer: list[bytes] = []
+        self._finQueued = False
+        self._finSent = False
+        self._resetQueued = False
+
+    def write(self, data: bytes) -> None:
+        """Send ``data`` to the server (delivered by :meth:`MemoryNetwork.pump`)."""
+        if self._finQueued or self.closed:
+            raise RuntimeError("write after end() or after the connection closed")
+        self._toServer.append(bytes(data))
+
+    def end(self, data: bytes | None = None) -> None:
+        """Send ``data``, then FIN: the server socket sees ``'end'``."""
+        if data:
+            self.write(data)
+        self._finQueued = True
+
+    def reset(self) -> None:
+        """Close with RST: the server socket sees ``'error'`` ECONNRESET, then ``'close'``."""
+        self._resetQueued = True
+
+    def pause(self) -> None:
+        """Stop reading: the server's writes pile up and ``write()`` returns False."""
+        self.reading = False
+
+    def resume(self) -> None:
+        """Read again: buffered server writes arrive and the server gets ``'drain'``."""
+        self.reading = True
+
+    def takeReceived(self) -> bytes:
+        """Return and clear what arrived so far."""
+        data = bytes(self.received)
+        self.received.clear()
+        return data
+
+    def _step(self) -> bool:
+        """Move one round of bytes and closes; whether anything happened."""
+        transport = self.transport
+        if transport is None or self.closed:
+            return False
+        protocol = transport.protocol
+        assert protocol is not None
+        moved = False
+        if self._resetQueued:
+            self._resetQueued = False
+            self._close(Failure(twistedError.ConnectionLost("Connection reset by peer")))
+            return True
+        if self._toServer and not transport.readingPaused and not transport.closed:
+            chunk = b"".join(self._toServer)
+            self._toServer = []
+            protocol.dataReceived(chunk)
+            moved = True
+        if (
+            self._finQueued
+            and not self._finSent
+            and not self._toServer
+            and not transport.readingPaused  # a paused reader does not see EOF yet
+        ):
+            self._finSent = True
+            half = getattr(protocol, "readConnectionLost", None)
+            if half is None:
+                self._close(Failure(twistedError.ConnectionDone()))
+                return True
+            half()
+            moved = True
+        if transport.aborted:
+            self._close(Failure(twistedError.ConnectionAborted()))
+            return True
+        if transport.outgoing and self.reading:
+            self.received += b"".join(transport.outgoing)
+            transport.outgoing = []
+            transport.outgoingLength = 0
+            transport._flushed()
+            moved = True
+        if not transport.outgoing:
+            if transport.writeClosing and not transport.writeClosed:
+                transport.writeClosed = True
+                self.ended = True
+                half = getattr(protocol, "writeConnectionLost", None)
+                if half is not None:
+                    half()
+                moved = True
+            if transport.closing:
+                self.ended = True
+                self._close(Failure(twistedError.ConnectionDone()))
+                return True
+        # Like a Node client (allowHalfOpen false): end our side on the server's FIN.
+        if self.ended and not self._finQueued:
+            self._finQueued = True
+            moved = True
+        return moved
+
+    def _close(self, reason: Failure) -> None:
+        transport = self.transport
+        assert transport is not None and transport.protocol is not None
+        self.closed = True
+        transport.closed = True
+        transport.protocol.connectionLost(reason)
+
+
+class MemoryNetwork:
+    """
+    A memory reactor plus in-memory connections: run a real Server with no
+    sockets, step by step.  All times are milliseconds, as in Node.
+    """
+
+    def __init__(self) -> None:
+        self.reactor = MemoryReactorClock()
+        self.clients: list[MemoryClient] = []
+        self._nextPort = 40000
+
+    def createServer(self, *args: Any, **kwargs: Any) -> Server:
+        """``txnetserver.createServer`` on this network's reactor."""
+        return createServer(*args, reactor=self.reactor, **kwargs)
+
+    def connect(
+        self, server: Server, host: str = "127.0.0.1", port: int | None = None
+    ) -> MemoryClient:
+        """
+        Connect a client from ``host:port`` (a fresh port if ``None``) to
+        ``server``, through its accept path, and pump until things settle.
+        """
+        if port is None:
+            self._nextPort += 1
+            port = self._nextPort
+        address = server.address()
+        listening = address.port if address is not None and not isinstance(address, str) else 0
+        addressType = IPv6Address if ":" in host else IPv4Address
+        peer = addressType("TCP", host, port)
+        local = addressType("TCP", "::1" if ":" in host else "127.0.0.1", listening)
+        protocol = server.factory.buildProtocol(peer)
+        if protocol is None:
+            client = MemoryClient(self, None)  # closed at accept (blockList)
+        else:
+            transport = MemoryTransport(self, local, peer)
+            transport.protocol = protocol
+            client = MemoryClient(self, transport)
+            transport.client = client
+            protocol.makeConnection(transport)
+        self.clients.append(client)
+        self.pump()
+        return client
+
+    def pump(self) -> None:
+        """Run due callbacks (Node's ticks) and move bytes until nothing changes."""
+        for _ in range(_MAX_PUMP_ROUNDS):
+            self.reactor.advance(0)
+            moved = False
+            for client in self.clients:
+                if client._step():
+                    moved = True
+            if not moved and not self._dueCalls():
+                return
+        raise AssertionError("the in-memory network never settled")
+
+    def advance(self, milliseconds: float) -> None:
+        """Let ``milliseconds`` pass on the clock (timeouts), then :meth:`pump`."""
+        self.reactor.advance(milliseconds / 1000.0)
+        self.pump()
+
+    def _dueCalls(self) -> bool:
+        now = self.reactor.seconds()
+        return any(call.getTime() <= now for call in self.reactor.getDelayedCalls())
+
+
+def openDescriptors() -> set[int]:
+    """This process's open file descriptors (Linux ``/proc``; empty elsewhere)."""
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return set()
+    descriptors = set()
+    for name in names:
+        # The listing's own directory descriptor is closed by now: skip it.
+        try:
+            os.fstat(int(name))
+        except OSError:
+            continue
+        descriptors.add(int(name))
+    return descriptors
