@@ -1,0 +1,376 @@
+"""
+Side-by-side echo benchmarks: txnetserver against plain Twisted, asyncio and
+Node, in one run on one machine, reported as ratios.
+
+    python benchmarks/run.py            # every workload, 5 rounds of 5 s
+    python benchmarks/run.py --quick    # a short pass (< 2 minutes)
+
+The C load generator (loadgen.c) is built with gcc into benchmarks/build/.
+Servers and the generator run on loopback only, pinned to separate CPUs when
+``taskset`` exists, started and stopped by PID; every run is bounded in time.
+Rounds interleave the servers (A B C A B C ...) so drift hits all alike.
+Results go to benchmarks/results/ as Markdown (and a PNG chart when
+matplotlib is importable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BUILD = HERE / "build"
+RESULTS = HERE / "results"
+HOST = "127.0.0.1"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    command: list[str]
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    mode: str
+    connections: int
+    size: int = 64
+
+
+@dataclass
+class Sample:
+    rate: float = 0.0
+    mbps: float = 0.0
+    p50: float = 0.0
+    p99: float = 0.0
+    cpuPerOp: float = 0.0
+    kibPerConnection: float = 0.0
+    held: int = 0
+    failures: int = 0
+
+
+@dataclass
+class Results:
+    samples: dict[tuple[str, str], list[Sample]] = field(default_factory=dict)
+
+
+def servers() -> list[Server]:
+    python = sys.executable
+    found = [
+        Server("txnetserver pipe", [python, str(HERE / "servers" / "txnet_pipe.py"), HOST]),
+        Server("txnetserver data", [python, str(HERE / "servers" / "txnet_data.py"), HOST]),
+        Server("twisted", [python, str(HERE / "servers" / "twisted_echo.py"), HOST]),
+        Server("asyncio", [python, str(HERE / "servers" / "asyncio_echo.py"), HOST]),
+    ]
+    node = shutil.which("node")
+    if node:
+        found.append(Server("node", [node, str(HERE / "servers" / "node_echo.js"), HOST]))
+    return found
+
+
+FULL = [
+    Workload("rr C=1 S=64", "rr", 1),
+    Workload("rr C=100 S=64", "rr", 100),
+    Workload("rr C=1000 S=64", "rr", 1000),
+    Workload("connect C=50", "connect", 50),
+    Workload("stream C=10", "stream", 10, 65536),
+    Workload("idle 1000", "idle", 1000),
+    Workload("idle 10000", "idle", 10000),
+]
+QUICK = [FULL[0], FULL[1], FULL[3], FULL[4], FULL[5]]
+
+
+def buildLoadgen() -> Path:
+    BUILD.mkdir(exist_ok=True)
+    binary = BUILD / "loadgen"
+    source = HERE / "loadgen.c"
+    if not binary.exists() or binary.stat().st_mtime < source.stat().st_mtime:
+        subprocess.run(["gcc", "-O2", "-o", str(binary), str(source)], check=True)
+    return binary
+
+
+def pinned(cpu: int, command: list[str]) -> list[str]:
+    if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
+        return ["taskset", "-c", str(cpu), *command]
+    return command
+
+
+def raiseDescriptorLimit() -> None:
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def startServer(server: Server) -> tuple[subprocess.Popen[str], int]:
+    process = subprocess.Popen(
+        pinned(1, server.command),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        preexec_fn=raiseDescriptorLimit,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().split()
+    if len(line) != 2 or line[0] != "ready":
+        process.kill()
+        raise RuntimeError(f"{server.name} did not start: {line}")
+    return process, int(line[1])
+
+
+def stopServer(process: subprocess.Popen[str]) -> None:
+    process.kill()
+    process.wait(timeout=10)
+
+
+def cpuSeconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def rssKiB(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def measure(loadgen: Path, server: Server, workload: Workload, seconds: float) -> Sample:
+    process, port = startServer(server)
+    try:
+        if workload.mode == "idle":
+            return measureIdle(loadgen, process, port, workload, seconds)
+        before = cpuSeconds(process.pid)
+        result = subprocess.run(
+            pinned(
+                0,
+                [
+                    str(loadgen),
+                    workload.mode,
+                    HOST,
+                    str(port),
+                    str(workload.connections),
+                    str(workload.size),
+                    str(seconds),
+                ],
+            ),
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
+        )
+        used = cpuSeconds(process.pid) - before
+        report = json.loads(result.stdout.strip().splitlines()[-1])
+        operations = report["operations"] or 1
+        return Sample(
+            rate=report["rate"],
+            mbps=report["mbps"],
+            p50=report["p50_us"],
+            p99=report["p99_us"],
+            cpuPerOp=used / operations * 1e6,
+            failures=report["failures"],
+        )
+    finally:
+        stopServer(process)
+
+
+def measureIdle(
+    loadgen: Path, process: subprocess.Popen[str], port: int, workload: Workload, seconds: float
+) -> Sample:
+    baseline = rssKiB(process.pid)
+    baselineFDs = len(os.listdir(f"/proc/{process.pid}/fd"))
+    hold = max(seconds, 3.0) + 10
+    client = subprocess.Popen(
+        pinned(
+            0, [str(loadgen), "idle", HOST, str(port), str(workload.connections), "0", str(hold)]
+        ),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert client.stdout is not None
+        ready = client.stdout.readline().split()
+        held = int(ready[1]) if len(ready) == 2 and ready[0] == "ready" else 0
+        # The client sees connections the server has not accepted yet: wait
+        # (bounded) until the server holds a descriptor for each of them.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if len(os.listdir(f"/proc/{process.pid}/fd")) - baselineFDs >= held:
+                break
+            time.sleep(0.05)
+        used = rssKiB(process.pid) - baseline
+        return Sample(held=held, kibPerConnection=used / max(held, 1))
+    finally:
+        client.kill()
+        client.wait(timeout=10)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def headline(workload: Workload, sample: Sample) -> float:
+    if workload.mode == "stream":
+        return sample.mbps
+    if workload.mode == "idle":
+        return sample.kibPerConnection
+    return sample.rate
+
+
+def formatValue(workload: Workload, value: float) -> str:
+    if workload.mode == "stream":
+        return f"{value:.0f} MB/s"
+    if workload.mode == "idle":
+        return f"{value:.1f} KiB/conn"
+    return f"{value / 1000:.1f}k/s"
+
+
+def report(results: Results, workloads: list[Workload], names: list[str], rounds: int) -> str:
+    lines = [
+        "# Echo benchmark results",
+        "",
+        f"{rounds} interleaved round(s) per workload; medians, with min-max. Ratios are to the",
+        "same run's Node and plain Twisted (for idle workloads, lower KiB per connection is",
+        "better, and the ratio is reference / server so that > 1 still means better).",
+        "",
+    ]
+    for workload in workloads:
+        lines += [f"## {workload.name}", ""]
+        lines.append(
+            "| server | median | min-max | p50 / p99 µs | server CPU µs/op | vs Node | vs Twisted |"
+        )
+        lines.append("|---|---|---|---|---|---|---|")
+        medians = {
+            name: median(
+                [headline(workload, s) for s in results.samples.get((workload.name, name), [])]
+            )
+            for name in names
+        }
+        for name in names:
+            samples = results.samples.get((workload.name, name), [])
+            if not samples:
+                continue
+            values = [headline(workload, s) for s in samples]
+            ratios = []
+            for reference in ("node", "twisted"):
+                ref = medians.get(reference) or 0.0
+                mine = medians[name]
+                if not ref or not mine:
+                    ratios.append("-")
+                elif workload.mode == "idle":
+                    ratios.append(f"{ref / mine:.2f}x")
+                else:
+                    ratios.append(f"{mine / ref:.2f}x")
+            latency = (
+                f"{median([s.p50 for s in samples]):.0f} / {median([s.p99 for s in samples]):.0f}"
+                if workload.mode in ("rr", "connect")
+                else "-"
+            )
+            cpu = (
+                f"{median([s.cpuPerOp for s in samples]):.1f}"
+                if workload.mode in ("rr", "connect")
+                else "-"
+            )
+            held = f" (held {min(s.held for s in samples)})" if workload.mode == "idle" else ""
+            lines.append(
+                f"| {name} | {formatValue(workload, medians[name])}{held} | "
+                f"{formatValue(workload, min(values))} - {formatValue(workload, max(values))} | "
+                f"{latency} | {cpu} | {ratios[0]} | {ratios[1]} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def chart(results: Results, workloads: list[Workload], names: list[str], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    throughput = [w for w in workloads if w.mode != "idle"]
+    figure, axis = plt.subplots(figsize=(10, 5))
+    width = 0.8 / max(len(names), 1)
+    for index, name in enumerate(names):
+        ratios = []
+        for workload in throughput:
+            mine = median(
+                [headline(workload, s) for s in results.samples.get((workload.name, name), [])]
+            )
+            node = median(
+                [headline(workload, s) for s in results.samples.get((workload.name, "node"), [])]
+            )
+            ratios.append(mine / node if node else 0.0)
+        axis.bar([i + index * width for i in range(len(throughput))], ratios, width, label=name)
+    axis.axhline(1.0, color="black", linewidth=0.8)
+    axis.set_xticks([i + width * (len(names) - 1) / 2 for i in range(len(throughput))])
+    axis.set_xticklabels([w.name for w in throughput])
+    axis.set_ylabel("throughput relative to Node (same run)")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer workloads, 1 round of 2 s")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--only", default=None, help="comma-separated server names to run")
+    parser.add_argument("--workloads", default=None, help="comma-separated workload names")
+    parser.add_argument("--output", default=str(RESULTS))
+    arguments = parser.parse_args(argv)
+    workloads = QUICK if arguments.quick else FULL
+    if arguments.workloads:
+        wanted = {w.strip() for w in arguments.workloads.split(",")}
+        workloads = [w for w in FULL if w.name in wanted]
+    rounds = arguments.rounds or (1 if arguments.quick else 5)
+    seconds = arguments.seconds or (2.0 if arguments.quick else 5.0)
+    chosen = servers()
+    if arguments.only:
+        wanted = {name.strip() for name in arguments.only.split(",")}
+        chosen = [s for s in chosen if s.name in wanted]
+    loadgen = buildLoadgen()
+    results = Results()
+    for workload in workloads:
+        for round_ in range(rounds):
+            for server in chosen:
+                sample = measure(loadgen, server, workload, seconds)
+                results.samples.setdefault((workload.name, server.name), []).append(sample)
+                print(
+                    f"{workload.name:16} round {round_ + 1} {server.name:18} "
+                    f"{formatValue(workload, headline(workload, sample))}",
+                    flush=True,
+                )
+    names = [s.name for s in chosen]
+    output = Path(arguments.output)
+    output.mkdir(parents=True, exist_ok=True)
+    text = report(results, workloads, names, rounds)
+    (output / "results.md").write_text(text + "\n")
+    if chart(results, workloads, names, output / "results.png"):
+        text += "\n![ratios to Node](results.png)\n"
+        (output / "results.md").write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
