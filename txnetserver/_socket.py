@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import errno
 import math
-import socket as _socketModule
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +28,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from txnetserver._address import AddressInfo, addressInfoFromTwisted
+from txnetserver._address import AddressInfo
 from txnetserver._encoding import decoderFor, encodeChunk, normalizeEncoding
 from txnetserver._errors import (
     ERR_INVALID_ARG_TYPE,
@@ -41,6 +40,7 @@ from txnetserver._errors import (
 )
 from txnetserver._events import EventEmitter
 from txnetserver._handles import handlesFor
+from txnetserver._socketinfo import _UNSET, SocketInfo
 from txnetserver._tick import nextTick
 
 if TYPE_CHECKING:
@@ -52,11 +52,9 @@ _log = Logger()
 
 WriteCallback = Callable[[BaseException | None], object]
 
-_UNSET: Any = object()
-
 
 @implementer(IProtocol, IHalfCloseableProtocol, IPushProducer)
-class Socket(EventEmitter):
+class Socket(SocketInfo, EventEmitter):
     """
     An accepted connection, as Node's ``net.Socket`` (server side).
 
@@ -640,27 +638,7 @@ class Socket(EventEmitter):
             if call.active():
                 call.cancel()
 
-    # -- socket options -----------------------------------------------------------
-
-    def setNoDelay(self, noDelay: bool = True) -> Socket:
-        """Node's ``socket.setNoDelay([noDelay])``: TCP_NODELAY (Nagle off)."""
-        setter = getattr(self.transport, "setTcpNoDelay", None)
-        if setter is not None and not self.destroyed:
-            setter(bool(noDelay))
-        return self
-
-    def setKeepAlive(self, enable: bool = False, initialDelay: float = 0) -> Socket:
-        """Node's ``socket.setKeepAlive([enable][, initialDelay])``, delay in ms."""
-        transport = self.transport
-        setter = getattr(transport, "setTcpKeepAlive", None)
-        if setter is None or self.destroyed:
-            return self
-        setter(bool(enable))
-        seconds = int(initialDelay / 1000) if initialDelay else 0
-        if enable and seconds >= 1 and hasattr(_socketModule, "TCP_KEEPIDLE"):
-            handle = transport.getHandle()
-            handle.setsockopt(_socketModule.IPPROTO_TCP, _socketModule.TCP_KEEPIDLE, seconds)
-        return self
+    # -- process lifetime ---------------------------------------------------------
 
     def ref(self) -> Socket:
         """Node's ``socket.ref()``: this socket keeps a :func:`run` process alive."""
@@ -676,93 +654,6 @@ class Socket(EventEmitter):
             self._refed = False
             handlesFor(self._reactor).release(self)
         return self
-
-    # -- addresses and state --------------------------------------------------------
-
-    def _peer(self) -> AddressInfo | None:
-        remote = self._remote
-        if remote is _UNSET:
-            # Node caches on first read; after destroy an unread address is gone.
-            if self.destroyed or self.transport is None:
-                return None
-            remote = addressInfoFromTwisted(self.transport.getPeer())
-            self._remote = remote
-        return remote
-
-    def _host(self) -> AddressInfo | None:
-        if self.destroyed or self.transport is None:
-            return None
-        local = self._local
-        if local is _UNSET:
-            local = addressInfoFromTwisted(self.transport.getHost())
-            self._local = local
-        return local
-
-    @property
-    def remoteAddress(self) -> str | None:
-        """Node's ``socket.remoteAddress`` (``None`` for UNIX sockets)."""
-        peer = self._peer()
-        return peer.address if peer is not None else None
-
-    @property
-    def remotePort(self) -> int | None:
-        """Node's ``socket.remotePort``."""
-        peer = self._peer()
-        return peer.port if peer is not None else None
-
-    @property
-    def remoteFamily(self) -> str | None:
-        """Node's ``socket.remoteFamily``: ``'IPv4'`` or ``'IPv6'``."""
-        peer = self._peer()
-        return peer.family if peer is not None else None
-
-    @property
-    def localAddress(self) -> str | None:
-        """Node's ``socket.localAddress``."""
-        host = self._host()
-        return host.address if host is not None else None
-
-    @property
-    def localPort(self) -> int | None:
-        """Node's ``socket.localPort``."""
-        host = self._host()
-        return host.port if host is not None else None
-
-    @property
-    def localFamily(self) -> str | None:
-        """Node's ``socket.localFamily``."""
-        host = self._host()
-        return host.family if host is not None else None
-
-    def address(self) -> AddressInfo | dict[str, object]:
-        """Node's ``socket.address()``: the local end; ``{}`` for UNIX sockets."""
-        host = self._host()
-        return host if host is not None else {}
-
-    @property
-    def readyState(self) -> str:
-        """Node's ``readyState``: ``'open'``, ``'readOnly'``, ``'writeOnly'`` or ``'closed'``."""
-        if self.destroyed or self.transport is None:
-            return "closed"
-        readable = not self._eof
-        writable = not self._ending
-        if readable and writable:
-            return "open"
-        if readable:
-            return "readOnly"
-        if writable:
-            return "writeOnly"
-        return "closed"
-
-    @property
-    def pending(self) -> bool:
-        """Node's ``socket.pending``: accepted sockets are never pending."""
-        return self.transport is None and not self.destroyed
-
-    @property
-    def connecting(self) -> bool:
-        """Node's ``socket.connecting``: always ``False`` for accepted sockets."""
-        return False
 
 
 def _errorFromReason(reason: Failure) -> BaseException | None:

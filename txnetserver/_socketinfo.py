@@ -1,0 +1,139 @@
+"""
+What an accepted socket *is*, as Node reports it: addresses (cached the way
+Node caches them), ``readyState`` and the TCP options.  A mixin of
+:class:`txnetserver.Socket`, which owns the attributes it reads.
+"""
+
+from __future__ import annotations
+
+import socket as _socketModule
+from typing import Any, Self
+
+from txnetserver._address import AddressInfo, addressInfoFromTwisted
+
+__all__ = ["SocketInfo"]
+
+_UNSET: Any = object()
+
+
+class SocketInfo:
+    """Addresses, state and socket options of a :class:`~txnetserver.Socket`."""
+
+    __slots__ = ()
+
+    # Owned by Socket.
+    transport: Any
+    destroyed: bool
+    _remote: Any
+    _local: Any
+    _eof: bool
+    _ending: bool
+
+    # -- socket options -----------------------------------------------------------
+
+    def setNoDelay(self, noDelay: bool = True) -> Self:
+        """Node's ``socket.setNoDelay([noDelay])``: TCP_NODELAY (Nagle off)."""
+        setter = getattr(self.transport, "setTcpNoDelay", None)
+        if setter is not None and not self.destroyed:
+            setter(bool(noDelay))
+        return self
+
+    def setKeepAlive(self, enable: bool = False, initialDelay: float = 0) -> Self:
+        """Node's ``socket.setKeepAlive([enable][, initialDelay])``, delay in ms."""
+        transport = self.transport
+        setter = getattr(transport, "setTcpKeepAlive", None)
+        if setter is None or self.destroyed:
+            return self
+        setter(bool(enable))
+        seconds = int(initialDelay / 1000) if initialDelay else 0
+        if enable and seconds >= 1 and hasattr(_socketModule, "TCP_KEEPIDLE"):
+            handle = transport.getHandle()
+            handle.setsockopt(_socketModule.IPPROTO_TCP, _socketModule.TCP_KEEPIDLE, seconds)
+        return self
+
+    # -- addresses and state --------------------------------------------------------
+
+    def _peer(self) -> AddressInfo | None:
+        remote = self._remote
+        if remote is _UNSET:
+            # Node caches on first read; after destroy an unread address is gone.
+            if self.destroyed or self.transport is None:
+                return None
+            remote = addressInfoFromTwisted(self.transport.getPeer())
+            self._remote = remote
+        return remote  # type: ignore[no-any-return]
+
+    def _host(self) -> AddressInfo | None:
+        if self.destroyed or self.transport is None:
+            return None
+        local = self._local
+        if local is _UNSET:
+            local = addressInfoFromTwisted(self.transport.getHost())
+            self._local = local
+        return local  # type: ignore[no-any-return]
+
+    @property
+    def remoteAddress(self) -> str | None:
+        """Node's ``socket.remoteAddress`` (``None`` for UNIX sockets)."""
+        peer = self._peer()
+        return peer.address if peer is not None else None
+
+    @property
+    def remotePort(self) -> int | None:
+        """Node's ``socket.remotePort``."""
+        peer = self._peer()
+        return peer.port if peer is not None else None
+
+    @property
+    def remoteFamily(self) -> str | None:
+        """Node's ``socket.remoteFamily``: ``'IPv4'`` or ``'IPv6'``."""
+        peer = self._peer()
+        return peer.family if peer is not None else None
+
+    @property
+    def localAddress(self) -> str | None:
+        """Node's ``socket.localAddress``."""
+        host = self._host()
+        return host.address if host is not None else None
+
+    @property
+    def localPort(self) -> int | None:
+        """Node's ``socket.localPort``."""
+        host = self._host()
+        return host.port if host is not None else None
+
+    @property
+    def localFamily(self) -> str | None:
+        """Node's ``socket.localFamily``."""
+        host = self._host()
+        return host.family if host is not None else None
+
+    def address(self) -> AddressInfo | dict[str, object]:
+        """Node's ``socket.address()``: the local end; ``{}`` for UNIX sockets."""
+        host = self._host()
+        return host if host is not None else {}
+
+    @property
+    def readyState(self) -> str:
+        """Node's ``readyState``: ``'open'``, ``'readOnly'``, ``'writeOnly'`` or ``'closed'``."""
+        if self.destroyed or self.transport is None:
+            return "closed"
+        readable = not self._eof
+        writable = not self._ending
+        if readable and writable:
+            return "open"
+        if readable:
+            return "readOnly"
+        if writable:
+            return "writeOnly"
+        return "closed"
+
+    @property
+    def pending(self) -> bool:
+        """Node's ``socket.pending``: accepted sockets are never pending."""
+        return self.transport is None and not self.destroyed
+
+    @property
+    def connecting(self) -> bool:
+        """Node's ``socket.connecting``: always ``False`` for accepted sockets."""
+        return False
