@@ -231,3 +231,13 @@ def test_memory_transport_provides_the_tcp_transport_interface(
     server, _ = serve(memoryNetwork)
     client = memoryNetwork.connect(server)
     assert verifyObject(ITCPTransport, client.transport)
+
+
+def test_a_clean_close_without_half_close_still_emits_end(memoryNetwork: MemoryNetwork) -> None:
+    server, sockets = serve(memoryNetwork)
+    client = memoryNetwork.connect(server)
+    log = record(sockets[0], "data", "end", "finish", "close")
+    client.write(b"last words")
+    client.close()
+    memoryNetwork.pump()
+    assert log == [("data", (b"last words",)), ("end", ()), ("finish", ()), ("close", (False,))]

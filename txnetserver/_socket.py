@@ -215,6 +215,13 @@ class Socket(SocketInfo, EventEmitter):
         error = self._destroyError
         if error is None and not self.destroyed:
             error = _errorFromReason(reason)
+            if error is None and not self._eof:
+                # A clean close with no half-close first (TLS, transports
+                # without IHalfCloseableTransport) is the peer's FIN: Node
+                # emits 'end' before 'close'.
+                self._eof = True
+                if not self._readBuffer:
+                    self._emitEnd()
         if not self.destroyed:
             self.destroyed = True
         if error is None and self._ending:

@@ -180,6 +180,7 @@ class MemoryClient:
         self._finQueued = False
         self._finSent = False
         self._resetQueued = False
+        self._closeQueued = False
 
     def write(self, data: bytes) -> None:
         """Send ``data`` to the server (delivered by :meth:`MemoryNetwork.pump`)."""
@@ -192,6 +193,13 @@ class MemoryClient:
         if data:
             self.write(data)
         self._finQueued = True
+
+    def close(self) -> None:
+        """
+        Close cleanly without a half-close first (as TLS and some transports
+        report it): the server socket sees ``'end'``, then ``'close'(False)``.
+        """
+        self._closeQueued = True
 
     def reset(self) -> None:
         """Close with RST: the server socket sees ``'error'`` ECONNRESET, then ``'close'``."""
@@ -219,6 +227,10 @@ class MemoryClient:
         protocol = transport.protocol
         assert protocol is not None
         moved = False
+        if self._closeQueued and not self._toServer:
+            self._closeQueued = False
+            self._close(Failure(twistedError.ConnectionDone()))
+            return True
         if self._resetQueued:
             self._resetQueued = False
             self._close(Failure(twistedError.ConnectionLost("Connection reset by peer")))
