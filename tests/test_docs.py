@@ -33,3 +33,33 @@ def test_the_tutorial_quotes_the_readme_commands() -> None:
     assert len(commands) == 2
     for command in commands:
         assert command in tutorial
+
+
+def test_the_documentation_site_builds_without_warnings(tmp_path: object) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-q",
+            "-b",
+            "html",
+            DOCS,
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr == ""
+    with open(os.path.join(str(tmp_path), "reference.html")) as f:
+        reference = f.read()
+    # The reference is generated from the docstrings: the public names are there.
+    for name in ("createServer", "Server.listen", "Socket.write", "EventEmitter.emit", "run"):
+        assert name in reference

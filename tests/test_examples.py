@@ -14,6 +14,8 @@ from twisted.trial.unittest import SynchronousTestCase
 from txnetserver.testing import MemoryNetwork
 
 from ._children import TWISTD, childEnvironment, readUntil
+from ._loopback import asyncTest, connect, listening
+from .test_server import ServerTestCase
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 
@@ -85,3 +87,20 @@ class ExampleTests(SynchronousTestCase):
             self.assertEqual(client.recv(10), b"tac")
         child.send_signal(signal.SIGTERM)
         self.assertEqual(child.wait(timeout=10), -signal.SIGTERM)
+
+
+class ProxyExampleTests(ServerTestCase):
+    @asyncTest
+    async def test_proxy_forwards_both_ways_to_a_backend(self) -> None:
+        backend = self.makeServer(lambda s: s.pipe(s))
+        backend.listen(0, "127.0.0.1")
+        await listening(backend)
+        proxy = load("proxy").makeServer("127.0.0.1", backend.address().port)
+        self.addCleanup(self._closeQuietly, proxy)
+        proxy.listen(0, "127.0.0.1")
+        await listening(proxy)
+        client = await connect(proxy)
+        client.write(b"through the proxy")
+        self.assertEqual(await client.waitForBytes(17), b"through the proxy")
+        client.close()
+        await client.lost

@@ -241,3 +241,31 @@ def test_a_clean_close_without_half_close_still_emits_end(memoryNetwork: MemoryN
     client.close()
     memoryNetwork.pump()
     assert log == [("data", (b"last words",)), ("end", ()), ("finish", ()), ("close", (False,))]
+
+
+def test_loopback_server_fixture_serves_real_sockets(loopbackServer: Any) -> None:
+    import socket
+
+    server = loopbackServer(lambda s: s.pipe(s))
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as client:
+        client.sendall(b"real bytes")
+        assert client.recv(100) == b"real bytes"
+    assert server.call(lambda: server.server.listening) is True
+
+
+def test_loopback_server_close_reports_no_leak_and_finds_a_real_one() -> None:
+    import socket
+
+    from txnetserver.testing import LoopbackServer
+
+    clean = LoopbackServer(lambda s: s.end(b"bye"))
+    with socket.create_connection(("127.0.0.1", clean.port), timeout=10) as client:
+        assert client.recv(10) == b"bye"
+    assert clean.close() == set()
+
+    leaky = LoopbackServer()
+    stray = leaky.call(lambda: os.open(os.devnull, os.O_RDONLY))
+    try:
+        assert leaky.close() == {stray}
+    finally:
+        os.close(stray)

@@ -36,6 +36,7 @@ from zope.interface import implementer
 from txnetserver._server import Server, createServer
 
 __all__ = [
+    "LoopbackServer",
     "MemoryClient",
     "MemoryNetwork",
     "MemoryTransport",
@@ -368,3 +369,95 @@ def openDescriptors() -> set[int]:
             continue
         descriptors.add(int(name))
     return descriptors
+
+
+class LoopbackServer:
+    """
+    A real Server on ``127.0.0.1`` (port 0), run by a private epoll reactor in
+    a background thread, so a plain test function can talk to it with
+    ordinary blocking sockets.  :meth:`close` closes the server, waits for
+    ``'close'``, stops the reactor and returns the descriptors it leaked.
+
+    >>> with LoopbackServer(lambda socket: socket.pipe(socket)) as loopback:  # doctest: +SKIP
+    ...     client = socket.create_connection(("127.0.0.1", loopback.port))
+    """
+
+    def __init__(
+        self, connectionListener: Any = None, host: str = "127.0.0.1", **options: Any
+    ) -> None:
+        import threading
+
+        from twisted.internet.epollreactor import EPollReactor
+        from twisted.internet.tcp import _reservedFD
+
+        # Twisted keeps one spare descriptor per process for EMFILE recovery,
+        # opened on first listen: open it now so it is not counted as a leak.
+        _reservedFD.reserve()
+        self._before = openDescriptors()
+        self.reactor = EPollReactor()
+        self._thread = threading.Thread(
+            target=self.reactor.run, kwargs={"installSignalHandlers": False}, daemon=True
+        )
+        self._thread.start()
+        self.server: Server = self.call(
+            lambda: createServer(options, connectionListener, reactor=self.reactor)
+        )
+        listening = threading.Event()
+        failure: list[BaseException] = []
+
+        def onError(error: BaseException) -> None:
+            failure.append(error)
+            listening.set()
+
+        def listen() -> None:
+            self.server.once("listening", listening.set)
+            self.server.once("error", onError)
+            self.server.listen(0, host)
+
+        self.reactor.callFromThread(listen)
+        if not listening.wait(10) or failure:
+            self.close()
+            raise RuntimeError(f"the loopback server did not listen: {failure}")
+        address = self.server.address()
+        assert address is not None and not isinstance(address, str)
+        self.host: str = address.address
+        self.port: int = address.port
+
+    def call(self, function: Any, timeout: float = 10) -> Any:
+        """Run ``function()`` in the reactor thread and return its result."""
+        from twisted.internet.threads import blockingCallFromThread
+
+        return blockingCallFromThread(self.reactor, function)
+
+    def close(self, timeout: float = 10) -> set[int]:
+        """Close the server (destroying open sockets), stop the reactor; return leaked fds."""
+        import threading
+
+        closed = threading.Event()
+
+        def shutDown() -> None:
+            server = getattr(self, "server", None)
+            if server is None:
+                closed.set()
+                return
+            for socket in list(server.sockets):
+                socket.destroy()
+            server.close(lambda error: closed.set())
+
+        if self._thread.is_alive():
+            self.reactor.callFromThread(shutDown)
+            closed.wait(timeout)
+            self.reactor.callFromThread(self.reactor.stop)
+            self._thread.join(timeout)
+        # A private reactor is never garbage: close its epoll and waker fds.
+        self.reactor._poller.close()
+        waker = getattr(self.reactor, "waker", None)
+        if waker is not None:
+            waker.connectionLost(None)
+        return openDescriptors() - self._before
+
+    def __enter__(self) -> LoopbackServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
