@@ -19,6 +19,7 @@ from typing import Any
 
 from twisted.internet import error as twistedError
 from twisted.internet.address import UNIXAddress
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.interfaces import IAddress, IListeningPort, ITransport
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.internet.threads import deferToThreadPool
@@ -269,7 +270,15 @@ class Server(EventEmitter):
             # dns.lookup answers IP literals on the next tick, without getaddrinfo.
             nextTick(self._reactor, self._bindResolved, listenId, request, host)
             return
-        d = deferToThreadPool(self._reactor, self._reactor.getThreadPool(), _lookup, host)
+        threadPool = getattr(self._reactor, "getThreadPool", None)
+        d: Deferred[str]
+        if threadPool is None:
+            # A reactor without threads (a memory reactor in tests): look the
+            # name up on the next tick instead, blocking briefly.
+            d = Deferred()
+            nextTick(self._reactor, lambda: maybeDeferred(_lookup, host).chainDeferred(d))
+        else:
+            d = deferToThreadPool(self._reactor, threadPool(), _lookup, host)
         d.addCallbacks(
             lambda address: self._bindResolved(listenId, request, address),
             lambda failure: self._lookupFailed(listenId, failure, host),
