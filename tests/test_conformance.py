@@ -211,3 +211,121 @@ def test_the_oracle_really_sees_errors(node: NodeOracle) -> None:
     }
     python = runPython({"call": "listen", "args": [-1, FN]})
     assert python["message"] == "options.port should be >= 0 and < 65536. Received type int (-1)."
+
+
+def fromPython(value: Any) -> Any:
+    """The JSON form Node's runner uses for non-finite numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"$": "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")}
+    return value
+
+
+def runPythonEmitter(case: dict[str, Any]) -> dict[str, Any]:
+    from txnetserver import EventEmitter
+
+    emitter = EventEmitter()
+    log: list[str] = []
+
+    def make(id: int) -> Any:
+        return lambda *args: log.append(f"{id}:{args[0]}")
+
+    functions = [make(i) for i in range(3)]
+    results = []
+    for op, name, id in case["ops"]:
+        if op == "emit":
+            results.append(emitter.emit(name, name))
+        elif op == "removeAllListeners":
+            emitter.removeAllListeners(name)
+        else:
+            getattr(emitter, op)(name, functions[id])
+    names = emitter.eventNames()
+    return {
+        "log": log,
+        "results": results,
+        "eventNames": names,
+        "counts": [emitter.listenerCount(n) for n in names],
+        "listeners": [[functions.index(f) for f in emitter.listeners(n)] for n in names],
+    }
+
+
+emitterOps = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "on",
+                "once",
+                "prependListener",
+                "prependOnceListener",
+                "off",
+                "removeListener",
+                "emit",
+                "emit",
+                "removeAllListeners",
+            ]
+        ),
+        st.sampled_from(["a", "b", "c"]),
+        st.integers(min_value=0, max_value=2),
+    ),
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(ops=emitterOps)
+def test_emitter_sequences_agree_with_node(node: NodeOracle, ops: list[Any]) -> None:
+    case = {"call": "emitter", "ops": [list(op) for op in ops]}
+    assert runPythonEmitter(case) == node.ask(case), case
+
+
+serverOptionValues = st.one_of(
+    st.booleans(),
+    st.integers(min_value=-5000, max_value=5000),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-5000, max_value=5000),
+    st.sampled_from(["x", "", "yes", "0"]),
+    special,
+)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    options=st.dictionaries(
+        st.sampled_from(
+            ["allowHalfOpen", "pauseOnConnect", "noDelay", "keepAlive", "keepAliveInitialDelay"]
+        ),
+        serverOptionValues,
+        max_size=4,
+    )
+)
+def test_create_server_options_agree_with_node(node: NodeOracle, options: dict[str, Any]) -> None:
+    expected = node.ask({"call": "createServer", "options": options})
+    try:
+        server = createServer(toPython(options), reactor=MemoryReactorClock())
+    except NodeError as e:
+        actual: dict[str, Any] = {
+            "throws": True,
+            "code": e.code,
+            "name": e.name,
+            "message": e.message,
+        }
+    else:
+        actual = {
+            "throws": False,
+            "allowHalfOpen": fromPython(server.allowHalfOpen),
+            "pauseOnConnect": server.pauseOnConnect,
+            "noDelay": server.noDelay,
+            "keepAlive": server.keepAlive,
+            "keepAliveInitialDelay": server.keepAliveInitialDelay,
+        }
+    if isinstance(actual.get("allowHalfOpen"), float) and isinstance(
+        expected.get("allowHalfOpen"), int
+    ):
+        expected["allowHalfOpen"] = float(expected["allowHalfOpen"])
+    assert comparable(actual) == comparable(expected), options

@@ -25,7 +25,50 @@ function decode(value) {
   return value;
 }
 
+// {"call": "emitter", "ops": [["on", name, id], ["emit", name], ...]}: listener
+// ids 0-2 are three distinct functions that log "id:name" when called.
+function runEmitter(testCase) {
+  const EventEmitter = require("events");
+  const emitter = new EventEmitter();
+  const log = [];
+  const fns = [0, 1, 2].map((id) => function (...args) { log.push(`${id}:${args[0]}`); });
+  const results = [];
+  for (const [op, name, id] of testCase.ops) {
+    if (op === "emit") results.push(emitter.emit(name, name));
+    else if (op === "removeAllListeners") emitter.removeAllListeners(name);
+    else emitter[op](name, fns[id]);
+  }
+  const names = emitter.eventNames();
+  return {
+    log, results, eventNames: names,
+    counts: names.map((n) => emitter.listenerCount(n)),
+    listeners: names.map((n) => emitter.listeners(n).map((f) => fns.indexOf(f))),
+  };
+}
+
+// JSON has no NaN or Infinity: send them as the same markers the cases use.
+function encode(value) {
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    return { $: Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity" };
+  }
+  return value;
+}
+
+// {"call": "createServer", "options": {...}}: sync errors or the normalised options.
+function runCreateServer(testCase) {
+  try {
+    const s = net.createServer(decode(testCase.options));
+    return { throws: false, allowHalfOpen: encode(s.allowHalfOpen),
+             pauseOnConnect: s.pauseOnConnect, noDelay: s.noDelay, keepAlive: s.keepAlive,
+             keepAliveInitialDelay: encode(s.keepAliveInitialDelay) };
+  } catch (err) {
+    return { throws: true, code: err.code, name: err.name, message: err.message };
+  }
+}
+
 function run(testCase) {
+  if (testCase.call === "emitter") return runEmitter(testCase);
+  if (testCase.call === "createServer") return runCreateServer(testCase);
   const server = net.createServer();
   server.on("error", () => {});
   const outcome = { throws: false };
