@@ -58,6 +58,7 @@ class OptionTests(SynchronousTestCase):
             "--keep-alive",
             "--allow-half-open",
             "--pause-on-connect",
+            "--proxy-protocol",
             "--graceful-timeout",
             "250",
         )
@@ -76,8 +77,9 @@ class OptionTests(SynchronousTestCase):
                 server.allowHalfOpen,
                 server.pauseOnConnect,
                 service.gracefulTimeout,
+                server.proxyProtocol,
             ),
-            (3, True, True, True, True, 250),
+            (3, True, True, True, True, 250, True),
         )
 
     def test_path_and_endpoint(self) -> None:

@@ -209,6 +209,8 @@ class ServerOptions:
     keepAliveInitialDelay: int = 0
     highWaterMark: int | float = DEFAULT_HIGH_WATER_MARK
     blockList: object | None = None
+    # Ours, not Node's: read a PROXY protocol header (HAProxy) before accepting.
+    proxyProtocol: bool = False
 
 
 def parseCreateServerArgs(
@@ -255,6 +257,7 @@ def normalizeServerOptions(options: object, kwargs: Mapping[str, object]) -> Ser
         keepAliveInitialDelay=_keepAliveSeconds(merged.get("keepAliveInitialDelay")),
         highWaterMark=_highWaterMark(merged.get("highWaterMark")),
         blockList=_blockList(merged.get("blockList")),
+        proxyProtocol=_jsTruthy(merged.get("proxyProtocol")),
     )
 
 

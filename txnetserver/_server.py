@@ -132,6 +132,7 @@ class Server(EventEmitter):
         self.keepAliveInitialDelay: int = normalized.keepAliveInitialDelay
         self.highWaterMark: int | float = normalized.highWaterMark
         self.blockList: Any = normalized.blockList
+        self.proxyProtocol: bool = normalized.proxyProtocol
         self.maxConnections: int | float | None = None
         if reactor is None:
             from twisted.internet import reactor as globalReactor
@@ -371,6 +372,17 @@ class Server(EventEmitter):
     # -- the one accept path ------------------------------------------------------
 
     def _accept(self, addr: IAddress | None) -> Protocol | Socket | None:
+        """
+        Twisted's ``buildProtocol``: behind a PROXY-protocol balancer, read
+        the header first (:mod:`txnetserver._proxy`), then :meth:`_admit`.
+        """
+        if self.proxyProtocol:
+            from txnetserver._proxy import ProxyHeaderProtocol
+
+            return ProxyHeaderProtocol(self)
+        return self._admit(addr)
+
+    def _admit(self, addr: IAddress | None) -> Protocol | Socket | None:
         """
         Every accepted connection comes here first, in Node's order:
         ``maxConnections`` → close and ``'drop'``; ``blockList`` → close

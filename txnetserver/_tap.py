@@ -92,6 +92,7 @@ class Options(usage.Options):
         ["pause-on-connect", None, "Start sockets paused."],
         ["no-delay", None, "Disable Nagle's algorithm on accepted sockets."],
         ["keep-alive", None, "Enable TCP keep-alive on accepted sockets."],
+        ["proxy-protocol", None, "Read a PROXY protocol header (HAProxy send-proxy) first."],
     ]
 
     def postOptions(self) -> None:
@@ -164,6 +165,7 @@ def makeService(options: Options) -> IService:
         "pauseOnConnect": options["pause-on-connect"],
         "noDelay": options["no-delay"],
         "keepAlive": options["keep-alive"],
+        "proxyProtocol": options["proxy-protocol"],
     }
     handler = options["handlerFactory"]
     if handler in _BUILTIN_HANDLERS.values():
