@@ -1,26 +1,24 @@
 """
-Tests for the ``twistd netserver`` plugin: option parsing (txnetserver._tap)
-and real ``twistd -n netserver`` processes on loopback.
+Tests for txnetserver._tap: the ``twistd netserver`` options and makeService,
+in-process.  Real ``twistd`` processes are in test_plugin.py.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
+from typing import Any
 
 from twisted.application.service import IService
+from twisted.logger import formatEvent, globalLogPublisher
 from twisted.python import usage
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
-from txnetserver import NetServerService
+from txnetserver import NetServerService, Server, createServer
 from txnetserver._tap import Options, makeService
 
-from ._children import TWISTD, childEnvironment, readUntil, startTwistd
+from ._loopback import asyncTest, connect, listening
+from .test_server import ServerTestCase
 
 
 def parse(*arguments: str) -> Options:
@@ -29,21 +27,41 @@ def parse(*arguments: str) -> Options:
     return options
 
 
-def userHandler(socket: object) -> None:
+def service(*arguments: str) -> NetServerService:
+    made = makeService(parse(*arguments))
+    assert isinstance(made, NetServerService)
+    return made
+
+
+def userListener(socket: object) -> None:
     """A connection listener for --handler tests."""
 
 
-class OptionTests(SynchronousTestCase):
-    def test_defaults_listen_on_port_8000_with_echo(self) -> None:
-        options = parse()
-        service = makeService(options)
-        self.assertTrue(verifyObject(IService, service))
-        assert isinstance(service, NetServerService)
-        self.assertEqual(service.listenArgs, ({"port": 8000, "backlog": 511},))
-        self.assertEqual(service.server.listenerCount("connection"), 1)
+class UserHandler:
+    """A class taking the socket is a connection listener too."""
 
-    def test_port_host_and_flags_become_listen_options(self) -> None:
-        options = parse(
+    def __init__(self, socket: object) -> None:
+        self.socket = socket
+
+
+def installModule(test: SynchronousTestCase, name: str, **attributes: Any) -> None:
+    module = type(sys)(name)
+    module.__dict__.update(attributes)
+    sys.modules[name] = module
+    test.addCleanup(sys.modules.pop, name)
+
+
+class OptionTests(SynchronousTestCase):
+    def test_defaults_are_an_echo_server_on_port_8000(self) -> None:
+        made = service()
+        self.assertTrue(verifyObject(IService, made))
+        self.assertEqual(made.listenArgs, ({"port": 8000, "backlog": 511},))
+        self.assertEqual(made.server.listenerCount("connection"), 1)
+        self.assertIsNone(made.gracefulTimeout)
+        self.assertTrue(made.stopReactorOnListenFailure)
+
+    def test_port_host_and_flags_become_listen_and_server_options(self) -> None:
+        made = service(
             "--port",
             "0",
             "--host",
@@ -62,13 +80,11 @@ class OptionTests(SynchronousTestCase):
             "--graceful-timeout",
             "250",
         )
-        service = makeService(options)
-        assert isinstance(service, NetServerService)
         self.assertEqual(
-            service.listenArgs,
+            made.listenArgs,
             ({"port": 0, "backlog": 5, "host": "::", "ipv6Only": True, "reusePort": True},),
         )
-        server = service.server
+        server = made.server
         self.assertEqual(
             (
                 server.maxConnections,
@@ -76,150 +92,159 @@ class OptionTests(SynchronousTestCase):
                 server.keepAlive,
                 server.allowHalfOpen,
                 server.pauseOnConnect,
-                service.gracefulTimeout,
+                made.gracefulTimeout,
                 server.proxyProtocol,
             ),
             (3, True, True, True, True, 250, True),
         )
 
-    def test_path_and_endpoint(self) -> None:
-        service = makeService(parse("--path", "/tmp/x.sock"))
-        assert isinstance(service, NetServerService)
-        self.assertEqual(service.listenArgs, ({"path": "/tmp/x.sock", "backlog": 511},))
-        service = makeService(parse("--endpoint", "tcp:0"))
-        assert isinstance(service, NetServerService)
-        self.assertEqual(service.listenArgs, ({"endpoint": "tcp:0"},))
+    def test_a_host_alone_keeps_the_default_port(self) -> None:
+        self.assertEqual(
+            service("--host", "127.0.0.1").listenArgs,
+            ({"port": 8000, "backlog": 511, "host": "127.0.0.1"},),
+        )
 
-    def test_bad_values_name_the_option(self) -> None:
+    def test_path(self) -> None:
+        self.assertEqual(
+            service("--path", "/tmp/x.sock", "--backlog", "7").listenArgs,
+            ({"path": "/tmp/x.sock", "backlog": 7},),
+        )
+
+    def test_endpoint(self) -> None:
+        self.assertEqual(
+            service("--endpoint", "tcp:0:interface=127.0.0.1").listenArgs,
+            ({"endpoint": "tcp:0:interface=127.0.0.1"},),
+        )
+
+    def test_bad_values_are_usage_errors_naming_the_option(self) -> None:
         for arguments, fragment in (
-            (("--port", "http"), "--port"),
-            (("--port", "70000"), "--port"),
-            (("--backlog", "0"), "--backlog"),
-            (("--max-connections", "-1"), "--max-connections"),
+            (("--port", "http"), "--port must be a whole number"),
+            (("--port", "-1"), "--port must be at least 0"),
+            (("--port", "70000"), "--port must be at most 65535"),
+            (("--backlog", "0"), "--backlog must be at least 1"),
+            (("--max-connections", "many"), "--max-connections must be a whole number"),
+            (("--graceful-timeout", "-5"), "--graceful-timeout must be at least 0"),
             (("--port", "1", "--path", "/x"), "--port and --path"),
-            (("--ipv6-only",), "--ipv6-only"),
-            (("--handler", "nonsense"), "--handler"),
-            (("--handler", "no.such.module:f"), "--handler"),
-            (("--handler", "tests.test_tap:missing"), "--handler"),
+            (("--path", "/x", "--endpoint", "tcp:0"), "--path and --endpoint"),
+            (("--path", "/x", "--host", "::1"), "--host goes with --port"),
+            (("--endpoint", "tcp:0", "--reuse-port"), "--reuse-port goes with --port"),
+            (("--endpoint", "tcp:0", "--backlog", "9"), "--backlog goes with --port"),
+            (("--ipv6-only",), "--ipv6-only needs --host"),
+            (("--endpoint", "nonsense:1"), "--endpoint 'nonsense:1'"),
+            (("--endpoint", "tcp:port=x"), "--endpoint 'tcp:port=x'"),
+            (("--handler", "nonsense"), "--handler must be echo, discard"),
+            (("--handler", "no.such.module:f"), "--handler: cannot import"),
+            (("--handler", "tests.test_tap:missing"), "--handler: 'tests.test_tap' has no"),
+            (("--handler", "tests.test_tap:__doc__"), "is not callable"),
         ):
-            with self.assertRaises(usage.UsageError) as raised:
+            with self.assertRaises(usage.UsageError, msg=repr(arguments)) as raised:
                 parse(*arguments)
             self.assertIn(fragment, str(raised.exception), arguments)
 
-    def test_handler_module_callable_is_the_connection_listener(self) -> None:
-        service = makeService(parse("--handler", "tests.test_tap:userHandler"))
-        assert isinstance(service, NetServerService)
-        self.assertEqual(service.server.listeners("connection"), [userHandler])
+    def test_no_short_h_option_shadows_help(self) -> None:
+        shorts = [p[1] for p in Options.optParameters + Options.optFlags if p[1]]
+        self.assertNotIn("h", shorts)
 
-    def test_handler_returning_a_server_is_used_as_is(self) -> None:
-        from txnetserver import createServer
 
+class HandlerTests(SynchronousTestCase):
+    def test_a_callable_taking_the_socket_is_the_connection_listener(self) -> None:
+        made = service("--handler", "tests.test_tap:userListener")
+        self.assertEqual(made.server.listeners("connection"), [userListener])
+
+    def test_a_class_taking_the_socket_is_the_connection_listener(self) -> None:
+        made = service("--handler", "tests.test_tap:UserHandler")
+        self.assertEqual(made.server.listeners("connection"), [UserHandler])
+
+    def test_a_factory_returning_a_server_is_used_with_the_given_options(self) -> None:
         made = createServer()
-        module = type(sys)("txns_test_factory")
-        module.makeServer = lambda: made  # type: ignore[attr-defined]
-        sys.modules["txns_test_factory"] = module
-        self.addCleanup(sys.modules.pop, "txns_test_factory")
-        service = makeService(parse("--handler", "txns_test_factory:makeServer"))
-        assert isinstance(service, NetServerService)
-        self.assertIs(service.server, made)
+        calls: list[None] = []
 
+        def makeServer() -> Server:
+            calls.append(None)
+            return made
 
-class TwistdProcessTests(SynchronousTestCase):
-    """Real ``twistd -n netserver`` processes, stopped by PID."""
-
-    def start(self, *arguments: str) -> tuple[subprocess.Popen[str], int]:
-        child = startTwistd(*arguments)
-        self.addCleanup(self.stop, child)
-        match = readUntil(child.stdout, r"txnetserver listening on \S+ port (\d+)")
-        return child, int(match.group(1))
-
-    def stop(self, child: subprocess.Popen[str]) -> None:
-        if child.poll() is None:
-            child.kill()
-        child.wait(timeout=10)
-        if child.stdout is not None:
-            child.stdout.close()
-
-    def roundTrip(self, address: object, family: int = socket.AF_INET) -> bytes:
-        with socket.socket(family) as client:
-            client.settimeout(10)
-            client.connect(address)
-            client.sendall(b"hello twistd")
-            return client.recv(100)
-
-    def test_echo_on_port_zero_logs_the_real_port(self) -> None:
-        _child, port = self.start("--port", "0")
-        self.assertGreater(port, 0)
-        self.assertEqual(self.roundTrip(("127.0.0.1", port)), b"hello twistd")
-        self.assertEqual(self.roundTrip(("::1", port), socket.AF_INET6), b"hello twistd")
-
-    def test_max_connections_drop_is_logged(self) -> None:
-        child, port = self.start("--port", "0", "--host", "127.0.0.1", "--max-connections", "1")
-        first = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.addCleanup(first.close)
-        first.sendall(b"x")
-        self.assertEqual(first.recv(10), b"x")
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as second:
-            self.assertEqual(second.recv(10), b"")
-        readUntil(child.stdout, r"dropped a connection from 127\.0\.0\.1 port \d+")
-
-    def test_unix_path(self) -> None:
-        directory = tempfile.mkdtemp(prefix="txns-")
-        path = os.path.join(directory, "echo.sock")
-        self.addCleanup(os.rmdir, directory)
-        child = startTwistd("--path", path)
-        self.addCleanup(self.stop, child)
-        readUntil(child.stdout, "txnetserver listening on " + path)
-        self.assertEqual(self.roundTrip(path, socket.AF_UNIX), b"hello twistd")
-        child.send_signal(signal.SIGTERM)
-        # twistd shuts down cleanly, then re-raises the signal it received.
-        self.assertEqual(child.wait(timeout=10), -signal.SIGTERM)
-        self.assertFalse(os.path.exists(path))
-
-    def test_endpoint_description(self) -> None:
-        _child, port = self.start("--endpoint", "tcp:0:interface=127.0.0.1")
-        self.assertEqual(self.roundTrip(("127.0.0.1", port)), b"hello twistd")
-
-    def test_sigterm_stops_gracefully_with_an_open_connection(self) -> None:
-        child, port = self.start("--port", "0", "--graceful-timeout", "300")
-        client = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.addCleanup(client.close)
-        client.sendall(b"ping")
-        self.assertEqual(client.recv(10), b"ping")
-        child.send_signal(signal.SIGTERM)
-        # The connection is destroyed after the grace period; then twistd exits.
-        self.assertEqual(client.recv(10), b"")
-        self.assertEqual(child.wait(timeout=10), -signal.SIGTERM)
-        assert child.stdout is not None
-        self.assertIn("Main loop terminated", child.stdout.read())
-
-    def test_bad_option_exits_with_a_usage_message_and_no_traceback(self) -> None:
-        result = subprocess.run(
-            [TWISTD, "-n", "--pidfile=", "netserver", "--port", "http"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            env=childEnvironment(),
+        installModule(self, "txns_factory", makeServer=makeServer)
+        result = service(
+            "--handler", "txns_factory:makeServer", "--no-delay", "--max-connections", "2"
         )
-        self.assertNotEqual(result.returncode, 0)
-        output = result.stdout + result.stderr
-        self.assertIn("--port must be a whole number", output)
-        self.assertNotIn("Traceback", output)
+        self.assertIs(result.server, made)
+        self.assertEqual((calls, made.noDelay, made.maxConnections), ([None], True, 2))
+        self.assertFalse(made.keepAlive)  # flags not given leave the user's choice
 
-    def test_busy_port_exits_non_zero_with_nodes_message(self) -> None:
-        busy = socket.socket(socket.AF_INET6)
-        busy.bind(("::", 0))
-        busy.listen(1)
-        self.addCleanup(busy.close)
-        port = busy.getsockname()[1]
-        result = subprocess.run(
-            [TWISTD, "-n", "--pidfile=", "-l", "-", "netserver", "--port", str(port)],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            env=childEnvironment(),
+    def test_a_factory_returning_a_listener_is_called_once(self) -> None:
+        calls: list[None] = []
+
+        def makeListener() -> Any:
+            calls.append(None)
+            return userListener
+
+        installModule(self, "txns_factory", makeListener=makeListener)
+        made = service("--handler", "txns_factory:makeListener", "--pause-on-connect")
+        self.assertEqual(made.server.listeners("connection"), [userListener])
+        self.assertEqual((calls, made.server.pauseOnConnect), ([None], True))
+
+    def test_a_factory_returning_anything_else_names_the_handler(self) -> None:
+        installModule(self, "txns_factory", makeNothing=lambda: None)
+        with self.assertRaises(TypeError) as raised:
+            service("--handler", "txns_factory:makeNothing")
+        self.assertIn("--handler txns_factory:makeNothing", str(raised.exception))
+
+
+class RunningServiceTests(ServerTestCase):
+    """The service makeService builds, on loopback: handlers and log lines."""
+
+    def start(self, *arguments: str) -> tuple[Server, list[str]]:
+        messages: list[str] = []
+
+        def observe(event: dict[str, Any]) -> None:
+            if event.get("log_namespace") == "txnetserver":
+                messages.append(formatEvent(event))
+
+        globalLogPublisher.addObserver(observe)
+        self.addCleanup(globalLogPublisher.removeObserver, observe)
+        made = service("--port", "0", "--host", "127.0.0.1", *arguments)
+        made.privilegedStartService()
+        made.startService()
+        self.addCleanup(made.stopService)
+        return made.server, messages
+
+    @asyncTest
+    async def test_echo_logs_the_real_port(self) -> None:
+        server, messages = self.start()
+        await listening(server)
+        address = server.address()
+        assert address is not None and not isinstance(address, str)
+        self.assertEqual(messages, [f"txnetserver listening on 127.0.0.1 port {address.port}"])
+        client = await connect(server)
+        client.write(b"echo me")
+        self.assertEqual(await client.waitForBytes(7), b"echo me")
+        client.close()
+        await client.lost
+
+    @asyncTest
+    async def test_discard_reads_and_answers_nothing(self) -> None:
+        server, _ = self.start("--handler", "discard")
+        await listening(server)
+        client = await connect(server)
+        client.write(b"into the void")
+        client.halfClose()
+        await client.lost  # the server ended its side at our FIN, having sent nothing
+        self.assertEqual(bytes(client.received), b"")
+
+    @asyncTest
+    async def test_each_drop_is_logged(self) -> None:
+        server, messages = self.start("--max-connections", "1")
+        await listening(server)
+        first = await connect(server)
+        first.write(b"x")
+        await first.waitForBytes(1)
+        second = await connect(server)
+        ourPort = second.transport.getHost().port  # type: ignore[union-attr]
+        await second.lost
+        self.assertEqual(
+            messages[-1],
+            f"txnetserver dropped a connection from 127.0.0.1 port {ourPort} "
+            "(maxConnections 1 reached)",
         )
-        self.assertNotEqual(result.returncode, 0)
-        self.assertIn(
-            f"listen EADDRINUSE: address already in use :::{port}", result.stdout + result.stderr
-        )
+        first.close()
+        await first.lost

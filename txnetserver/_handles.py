@@ -52,6 +52,11 @@ class HandleRegistry:
         self._onEmpty = onEmpty
         self._onUncaught = onUncaught
 
+    @property
+    def watched(self) -> bool:
+        """Whether someone (:func:`txnetserver.run`) owns this reactor's lifetime."""
+        return self._onEmpty is not None or self._onUncaught is not None
+
     def uncaught(self, error: BaseException) -> None:
         """An exception escaped every handler (Node's ``uncaughtException``)."""
         if self._onUncaught is not None:

@@ -539,8 +539,9 @@ class Server(EventEmitter):
         return self
 
     def _updateHold(self) -> None:
-        active = self.listeningPort is not None or self._lookupPending
-        hold = active and not self._unref
+        # A pending lookup holds the process even when the server is unref'd:
+        # Node's getaddrinfo request is a ref'd handle of its own (§1.12).
+        hold = (self.listeningPort is not None and not self._unref) or self._lookupPending
         if hold != self._held:
             self._held = hold
             registry = handlesFor(self._reactor)

@@ -1,23 +1,35 @@
 """
 ``NetServerService``: a :class:`~txnetserver.Server` as a Twisted ``IService``.
 
-It listens when the service starts (in ``privilegedStartService``, so a
-privileged port is bound before ``twistd`` drops privileges) and closes
-gracefully when it stops: ``stopService`` returns a Deferred that fires on the
-server's ``'close'``, which ``twistd`` waits for.  Unlike Twisted's
-``StreamServerEndpointService`` (twisted#5071) it can be stopped and started
-again, because a Node server can listen again after ``close()``.
+It listens when the service starts and closes gracefully when it stops:
+``stopService`` returns a Deferred that fires on the server's ``'close'``,
+which ``twistd`` waits for.  Unlike Twisted's ``StreamServerEndpointService``
+(twisted#5071) it can be stopped and started again, because a Node server can
+listen again after ``close()``.
+
+Started before the reactor runs (``twistd``, a ``.tac`` file), the bind is
+completed on the spot: ``twistd`` calls ``privilegedStartService``, drops
+privileges, then runs the reactor, so a port below 1024 must be bound right
+there, and a failure must be raised right there for ``twistd`` to exit non-zero
+instead of running with nothing bound (a failure Twisted's own service only
+logs).  Node defers the bind of ``listen(port, host)`` until the host is
+resolved, so the host is resolved first (blocking, once, at start-up) and the
+queued bind is run at once; ``'listening'`` still comes on the next tick.
 """
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
-from txnetserver._server import Server
+from txnetserver._errors import dnsException
+from txnetserver._listen import TCPListen, parseListenArgs, resolveListenRequest
+from txnetserver._server import Server, _dnsCode, _isIPLiteral, _lookup
+from txnetserver._tick import runQueuedNow
 
 __all__ = ["NetServerService"]
 
@@ -26,13 +38,25 @@ _log = Logger()
 
 class NetServerService(Service):
     """
-    Listen with ``server.listen(*listenArgs, **listenOptions)`` on start;
-    ``close()`` on stop, destroying the sockets still open after
-    ``gracefulTimeout`` milliseconds (never, if ``None``).
+    A Twisted ``IService`` that runs ``server`` (compare Twisted's
+    ``StreamServerEndpointService``): on start, ``server.listen(*listenArgs,
+    **listenOptions)`` (any of Node's ``listen()`` forms, endpoints included);
+    on stop, Node's ``server.close()``, destroying the sockets still open after
+    ``gracefulTimeout`` milliseconds (``None``: wait for them however long)::
 
-    >>> service = NetServerService(createServer(echo), 8000)  # doctest: +SKIP
-    >>> service.setServiceParent(application)  # doctest: +SKIP
+        server = createServer(lambda socket: socket.pipe(socket))
+        NetServerService(server, 8000, gracefulTimeout=5000).setServiceParent(application)
+
+    A listen that fails while the service starts raises the server's error
+    (Node's message, e.g. ``listen EADDRINUSE: address already in use
+    :::8000``).  One that fails later (a host lookup after the reactor started)
+    is logged as critical; with :attr:`stopReactorOnListenFailure` the reactor
+    is also stopped.
     """
+
+    #: Stop the reactor when a listen completing after the start fails, so a
+    #: process (``twistd netserver``) does not run on with nothing bound.
+    stopReactorOnListenFailure = False
 
     def __init__(
         self,
@@ -41,15 +65,14 @@ class NetServerService(Service):
         gracefulTimeout: float | None = None,
         **listenOptions: Any,
     ) -> None:
+        if gracefulTimeout is not None and not gracefulTimeout >= 0:
+            raise ValueError(f"gracefulTimeout must be None or >= 0 ms, not {gracefulTimeout!r}")
         self.server = server
         self.listenArgs = listenArgs
         self.listenOptions = listenOptions
         self.gracefulTimeout = gracefulTimeout
-        self._listenedFor = False
-        #: Stop the reactor when a listen that completes after start fails
-        #: (a host lookup or an endpoint): ``twistd netserver`` sets it, so the
-        #: process does not run on with nothing bound.
-        self.stopReactorOnListenFailure = False
+        self._listened = False
+        self._outcome: _ListenOutcome | None = None
 
     def privilegedStartService(self) -> None:
         """Listen now, while privileges last; a listen error is raised."""
@@ -57,56 +80,73 @@ class NetServerService(Service):
         super().privilegedStartService()  # type: ignore[no-untyped-call]
 
     def startService(self) -> None:
-        """Listen (unless :meth:`privilegedStartService` already did)."""
-        if not self._listenedFor:
+        """Listen (unless :meth:`privilegedStartService` already did); a listen error is raised."""
+        if not self._listened:
             self._listen()
         super().startService()  # type: ignore[no-untyped-call]
 
     def _listen(self) -> None:
-        self._listenedFor = True
         server = self.server
-        server.listen(*self.listenArgs, **self.listenOptions)
+        reactor = server._reactor
+        args, options = self.listenArgs, self.listenOptions
+        beforeReactor = not reactor.running
+        if beforeReactor:
+            args, options = _withResolvedHost(args, options)
+        outcome = self._outcome = _ListenOutcome(self)
+        try:
+            server.listen(*args, **options)
+        except BaseException:
+            outcome.cancel()  # bad arguments: nothing will be emitted
+            raise
         pending = server._pendingListenErrors()
-        syncError = pending[0] if pending else None
+        error: BaseException | None = pending[0] if pending else None
+        if beforeReactor and error is None and not server.listening:
+            # The bind Node queued behind the (here already done) host lookup,
+            # or an endpoint's failure; a failed bind queues its 'error' in turn.
+            runQueuedNow(reactor)
+            if not server.listening and outcome.failedWith is None:
+                runQueuedNow(reactor)
+            error = outcome.failedWith
+        if error is not None:
+            outcome.raised(error)
+            raise error
+        self._listened = True
+        outcome.startReturned()
 
-        def onListening() -> None:
-            # Later errors (accept EMFILE, ...) are the application's business.
-            server.removeListener("error", onError)
-
-        def onError(error: BaseException) -> None:
-            server.removeListener("listening", onListening)
-            if error is syncError:
-                return  # already raised from the start below
-            # A failure after start (host lookup, endpoint): nothing is
-            # listening, so say so loudly; under twistd, also end the process.
-            _log.critical("{server} could not listen: {error}", server=server, error=error)
-            reactor = server._reactor
-            if self.stopReactorOnListenFailure and reactor.running:
-                reactor.stop()
-
-        server.once("listening", onListening)
-        server.once("error", onError)
-        if syncError is not None:
-            # Raising makes twistd exit non-zero with Node's message, instead
-            # of running with nothing bound.
-            self._listenedFor = False
-            raise syncError
+    def _listenFailedLate(self, error: BaseException) -> None:
+        # Nothing is listening, and no start can report it any more: say so
+        # loudly, and end a process that exists only to serve.
+        _log.critical("txnetserver could not listen: {error}", error=error)
+        reactor = self.server._reactor
+        if self.stopReactorOnListenFailure and reactor.running:
+            reactor.stop()
 
     def stopService(self) -> Deferred[None]:
-        """Close the server; fires when every connection is closed."""
+        """
+        Node's ``server.close()``: stop accepting now; the Deferred fires on
+        ``'close'``, once every accepted connection has closed (or was
+        destroyed ``gracefulTimeout`` ms after the stop).
+        """
         super().stopService()  # type: ignore[no-untyped-call]
-        self._listenedFor = False
+        self._listened = False
+        if self._outcome is not None:
+            self._outcome.cancel()
+            self._outcome = None
         server = self.server
+        described = repr(server)  # before close(): where it listened
+        open = len(server.sockets)
+        if open:
+            _log.info(
+                "{server} closing: no new connections, waiting for {open} open",
+                server=described,
+                open=open,
+            )
         closed: Deferred[None] = Deferred()
+        # Not listening (a failed listen) still gives 'close', with an error
+        # for the callback that is of no interest here.
         server.close(lambda error: closed.callback(None))
         if self.gracefulTimeout is not None:
-            reactor = server._reactor
-
-            def destroyRemaining() -> None:
-                for socket in list(server.sockets):
-                    socket.destroy()
-
-            timer = reactor.callLater(self.gracefulTimeout / 1000.0, destroyRemaining)
+            timer = server._reactor.callLater(self.gracefulTimeout / 1000.0, self._destroyRemaining)
 
             def cancelTimer(result: None) -> None:
                 if timer.active():
@@ -114,4 +154,101 @@ class NetServerService(Service):
                 return result
 
             closed.addBoth(cancelTimer)
+        if open:
+            closed.addCallback(lambda _: _log.info("{server} closed", server=described))
         return closed
+
+    def _destroyRemaining(self) -> None:
+        remaining = list(self.server.sockets)
+        _log.info(
+            "destroying {count} connection(s) still open {ms} ms after the stop",
+            count=len(remaining),
+            ms=self.gracefulTimeout,
+        )
+        for sock in remaining:
+            sock.destroy()
+
+
+class _ListenOutcome:
+    """
+    Waits for one ``listen()`` to end in ``'listening'`` or ``'error'``; while
+    it waits, its ``'error'`` listener keeps a listen error from becoming an
+    uncaught exception (the service reports it instead).
+    """
+
+    __slots__ = ("_afterStart", "_raised", "_service", "_settled", "failedWith")
+
+    def __init__(self, service: NetServerService) -> None:
+        self._service = service
+        self.failedWith: BaseException | None = None
+        self._raised: BaseException | None = None
+        self._afterStart = False
+        self._settled = False
+        service.server.once("listening", self._listening)
+        service.server.once("error", self._failed)
+
+    def _listening(self) -> None:
+        # Later errors (accept EMFILE, ...) are the application's business.
+        self._settled = True
+        self._service.server.removeListener("error", self._failed)
+
+    def _failed(self, error: BaseException) -> None:
+        self._settled = True
+        self._service.server.removeListener("listening", self._listening)
+        if error is self._raised:
+            return  # the start raised it already; this is its 'error' event
+        if self._afterStart:
+            self._service._listenFailedLate(error)
+        else:
+            self.failedWith = error
+
+    def raised(self, error: BaseException) -> None:
+        """The start raised ``error``, which the server emits on the next tick."""
+        self._raised = error
+
+    def startReturned(self) -> None:
+        self._afterStart = True
+
+    def cancel(self) -> None:
+        """The service stops: whatever this listen does now is no news."""
+        if self._settled:
+            return
+        server = self._service.server
+        server.removeListener("listening", self._listening)
+        if self._raised is None:
+            server.removeListener("error", self._failed)
+        # else: the raised error's 'error' event is still queued; the listener
+        # stays to absorb it (once), so it is not reported as uncaught.
+
+
+def _withResolvedHost(
+    args: tuple[Any, ...], options: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """
+    ``listen()`` arguments with a TCP host name replaced by its address,
+    looked up now, as Node's ``dns.lookup`` would (first non-link-local
+    answer); arguments of any other kind come back unchanged.
+
+    :raises NodeSystemError: the lookup failed (``getaddrinfo ENOTFOUND host``).
+    """
+    parsed = parseListenArgs(args, options)
+    request = resolveListenRequest(parsed)
+    if not isinstance(request, TCPListen) or request.host is None or _isIPLiteral(request.host):
+        return args, options
+    host = request.host
+    try:
+        address = _lookup(host)
+    except socket.gaierror as e:
+        raise dnsException(e.errno or 0, host, _dnsCode(e.errno)) from None
+    resolved: dict[str, Any] = {
+        "port": request.port,
+        "host": address,
+        "backlog": request.backlog,
+        "ipv6Only": request.ipv6Only,
+        "reusePort": request.reusePort,
+        "exclusive": request.exclusive,
+    }
+    if request.signal is not None:
+        resolved["signal"] = request.signal
+    callback = parsed.callback
+    return ((resolved, callback) if callback is not None else (resolved,)), {}

@@ -1,14 +1,16 @@
 """
 ``twistd netserver``: command-line options and ``makeService``.
 
-``twisted/plugins/netserver.py`` only points here.  Nothing in this module
-imports the reactor at import time: ``twistd -r asyncio`` must still be able
-to install its reactor after plugins are scanned.
+``twisted/plugins/netserver.py`` only points here (Twisted's own plugins are
+one ``ServiceMaker`` line too).  Nothing in this module imports the reactor or
+the rest of txnetserver at import time: ``twistd -r asyncio`` must still be
+able to install its reactor after the plugins are scanned.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -18,24 +20,31 @@ from twisted.python import usage
 __all__ = ["Options", "makeService"]
 
 DEFAULT_PORT = 8000  # the README's main job: twistd -n netserver --port 8000
+DEFAULT_BACKLOG = 511  # Node's default (Twisted's is 50)
 
 
 def _echo(socket: Any) -> None:
-    """Echo every byte back, with backpressure (``socket.pipe(socket)``)."""
-    socket.on("error", lambda error: None)  # a peer's reset is routine here
+    """Echo every byte back, with backpressure: Node's ``socket.pipe(socket)``."""
+    socket.on("error", _ignore)  # a peer's reset is routine for a demo server
     socket.pipe(socket)
 
 
 def _discard(socket: Any) -> None:
-    """Read and drop everything."""
-    socket.on("error", lambda error: None)
-    socket.on("data", lambda data: None)
+    """Read and drop everything (RFC 863's discard service)."""
+    socket.on("error", _ignore)
+    socket.on("data", _ignore)
+
+
+def _ignore(*args: object) -> None:
+    pass
 
 
 _BUILTIN_HANDLERS: dict[str, Callable[[Any], None]] = {"echo": _echo, "discard": _discard}
 
 
-def _wholeNumber(name: str, minimum: int = 0) -> Callable[[str], int]:
+def _wholeNumber(name: str, minimum: int = 0, maximum: int | None = None) -> Callable[[str], int]:
+    """A coerce function for ``optParameters``: a bad value names the option."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -43,9 +52,15 @@ def _wholeNumber(name: str, minimum: int = 0) -> Callable[[str], int]:
             raise usage.UsageError(f"--{name} must be a whole number, not {text!r}") from None
         if value < minimum:
             raise usage.UsageError(f"--{name} must be at least {minimum}, not {value}")
+        if maximum is not None and value > maximum:
+            raise usage.UsageError(f"--{name} must be at most {maximum}, not {value}")
         return value
 
-    parse.coerceDoc = "A whole number."  # type: ignore[attr-defined]
+    parse.coerceDoc = (  # type: ignore[attr-defined]
+        f"A whole number from {minimum} to {maximum}."
+        if maximum is not None
+        else f"A whole number, at least {minimum}."
+    )
     return parse
 
 
@@ -55,10 +70,17 @@ class Options(usage.Options):
     synopsis = "[options]"
     longdesc = (
         "Run a Node.js-style net.Server. Without --port, --path or --endpoint it "
-        f"listens on port {DEFAULT_PORT}, on every address (dual-stack ::)."
+        f"listens on port {DEFAULT_PORT} on every address (dual-stack ::)."
     )
+    # No short "-h": twistd needs it for --help.
     optParameters = [
-        ["port", "p", None, "TCP port to listen on (0 picks a free one).", _wholeNumber("port")],
+        [
+            "port",
+            "p",
+            None,
+            f"TCP port to listen on; 0 picks a free one (default {DEFAULT_PORT})",
+            _wholeNumber("port", 0, 65535),
+        ],
         ["host", None, None, "Address or host name to bind (default: all, dual stack)."],
         ["path", None, None, "UNIX socket path to listen on."],
         ["endpoint", None, None, "A Twisted server endpoint description, e.g. tcp:8000."],
@@ -66,27 +88,33 @@ class Options(usage.Options):
             "handler",
             None,
             "echo",
-            "echo, discard, or package.module:callable returning a connection "
-            "listener or a Server.",
+            "echo, discard, or package.module:callable: a connection listener, or a "
+            "function of no arguments returning a Server or a connection listener.",
         ],
-        ["backlog", None, 511, "listen(2) backlog.", _wholeNumber("backlog", 1)],
+        [
+            "backlog",
+            None,
+            None,
+            f"listen(2) backlog (default {DEFAULT_BACKLOG})",
+            _wholeNumber("backlog", 1),
+        ],
         [
             "max-connections",
             None,
             None,
-            "Drop connections beyond this many.",
+            "Drop connections beyond this many (server.maxConnections)",
             _wholeNumber("max-connections"),
         ],
         [
             "graceful-timeout",
             None,
             None,
-            "On stop, destroy connections still open after this many ms.",
+            "On stop, destroy connections still open after this many ms (default: wait)",
             _wholeNumber("graceful-timeout"),
         ],
     ]
     optFlags = [
-        ["ipv6-only", None, "With --host ::, refuse IPv4 clients."],
+        ["ipv6-only", None, "With an IPv6 --host, refuse IPv4 clients."],
         ["reuse-port", None, "Set SO_REUSEPORT, so several processes share the port."],
         ["allow-half-open", None, "Keep sockets writable after the peer ends."],
         ["pause-on-connect", None, "Start sockets paused."],
@@ -102,16 +130,39 @@ class Options(usage.Options):
                 "give only one of --port, --path and --endpoint, not "
                 + " and ".join(f"--{name}" for name in places)
             )
-        if self["port"] is not None and self["port"] > 65535:
-            raise usage.UsageError(f"--port must be below 65536, not {self['port']}")
-        if self["host"] is not None and self["port"] is None and places:
-            raise usage.UsageError("--host goes with --port")
+        place = places[0] if places else "port"
+        tcpOnly = ["host", "ipv6-only", "reuse-port"]
+        if place != "port":
+            for name in tcpOnly:
+                if self[name]:
+                    raise usage.UsageError(f"--{name} goes with --port, not --{place}")
+        if place == "endpoint" and self["backlog"] is not None:
+            raise usage.UsageError(
+                "--backlog goes with --port or --path; an endpoint takes its own "
+                "(tcp:8000:backlog=511)"
+            )
         if self["ipv6-only"] and not self["host"]:
             raise usage.UsageError("--ipv6-only needs --host (Node ignores it without a host)")
-        self["handlerFactory"] = _resolveHandler(self["handler"])
+        if self["endpoint"] is not None:
+            _checkEndpoint(self["endpoint"])
+        self["handlerObject"] = _resolveHandler(self["handler"])
+
+
+def _checkEndpoint(description: str) -> None:
+    """Parse ``--endpoint`` now, so a typo is a usage error, not a traceback later."""
+    # twistd has installed its reactor (-r) before sub-command options are
+    # parsed, so importing it here does not choose one.
+    from twisted.internet import reactor
+    from twisted.internet.endpoints import serverFromString
+
+    try:
+        serverFromString(reactor, description)
+    except Exception as e:  # the parsers raise ValueError, KeyError, ImportError...
+        raise usage.UsageError(f"--endpoint {description!r} is not usable: {e}") from None
 
 
 def _resolveHandler(spec: str) -> Callable[..., Any]:
+    """The object ``--handler`` names: a built-in, or ``package.module:callable``."""
     builtin = _BUILTIN_HANDLERS.get(spec)
     if builtin is not None:
         return builtin
@@ -134,13 +185,27 @@ def _resolveHandler(spec: str) -> Callable[..., Any]:
     return target  # type: ignore[no-any-return]
 
 
+def _takesNoArguments(function: Callable[..., Any]) -> bool:
+    """Whether ``function`` can be called with no arguments (a factory, not a listener)."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return False  # a builtin without a signature: call it with each socket
+    return all(
+        p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY)
+        for p in signature.parameters.values()
+    )
+
+
 def _listenArguments(options: Options) -> dict[str, Any]:
+    """The ``server.listen()`` options the command line asks for."""
     if options["endpoint"] is not None:
         return {"endpoint": options["endpoint"]}
+    backlog = options["backlog"] if options["backlog"] is not None else DEFAULT_BACKLOG
     if options["path"] is not None:
-        return {"path": options["path"], "backlog": options["backlog"]}
+        return {"path": options["path"], "backlog": backlog}
     port = options["port"] if options["port"] is not None else DEFAULT_PORT
-    listen: dict[str, Any] = {"port": port, "backlog": options["backlog"]}
+    listen: dict[str, Any] = {"port": port, "backlog": backlog}
     if options["host"]:
         listen["host"] = options["host"]
     if options["ipv6-only"]:
@@ -151,36 +216,50 @@ def _listenArguments(options: Options) -> dict[str, Any]:
 
 
 def makeService(options: Options) -> IService:
-    """Build the :class:`~txnetserver.NetServerService` ``twistd`` runs."""
-    # Imported here, not at module level: twistd installs its reactor after
-    # scanning plugins, and importing txnetserver early must not interfere.
+    """
+    The :class:`~txnetserver.NetServerService` that ``twistd netserver`` runs:
+    it binds before ``twistd`` drops privileges, exits non-zero with Node's
+    message if it cannot, and logs where it listens and each ``'drop'``.
+    """
+    # Imported here, not at module level: see the module docstring.
     from twisted.logger import Logger
 
     from txnetserver._server import Server, createServer
     from txnetserver._service import NetServerService
 
     log = Logger(namespace="txnetserver")
-    serverOptions = {
+    flags = {
         "allowHalfOpen": options["allow-half-open"],
         "pauseOnConnect": options["pause-on-connect"],
         "noDelay": options["no-delay"],
         "keepAlive": options["keep-alive"],
         "proxyProtocol": options["proxy-protocol"],
     }
-    handler = options["handlerFactory"]
-    if handler in _BUILTIN_HANDLERS.values():
-        server = createServer(serverOptions, handler)
+    handler = options["handlerObject"]
+    if handler in _BUILTIN_HANDLERS.values() or not _takesNoArguments(handler):
+        server = createServer(flags, handler)
     else:
-        # A user's callable is either the connection listener or a factory
-        # of a whole Server; a function of no arguments is the latter.
-        made = _callUserHandler(handler)
-        server = made if isinstance(made, Server) else createServer(serverOptions, handler)
+        made = handler()
+        if isinstance(made, Server):
+            server = made
+            # Accepted sockets read these from the server, so the flags given
+            # on the command line apply to the user's server too.
+            for name, value in flags.items():
+                if value:
+                    setattr(server, name, value)
+        elif callable(made):
+            server = createServer(flags, made)
+        else:
+            raise TypeError(
+                f"--handler {options['handler']}: returned {made!r}, "
+                "not a Server or a connection listener"
+            )
     if options["max-connections"] is not None:
         server.maxConnections = options["max-connections"]
 
     def onListening() -> None:
         address = server.address()
-        if isinstance(address, str) or address is None:
+        if address is None or isinstance(address, str):
             log.info("txnetserver listening on {path}", path=address)
         else:
             log.info(
@@ -189,16 +268,14 @@ def makeService(options: Options) -> IService:
                 port=address.port,
             )
 
-    def onDrop(info: Any = None) -> None:
-        if info is None:
-            log.info("txnetserver dropped a connection (maxConnections reached)")
-        else:
-            log.info(
-                "txnetserver dropped a connection from {address} port {port} "
-                "(maxConnections reached)",
-                address=info["remoteAddress"],
-                port=info["remotePort"],
-            )
+    def onDrop(info: dict[str, Any] | None = None) -> None:
+        # UNIX servers emit 'drop' without a payload (Node §1.11).
+        peer = "" if info is None else f" from {info['remoteAddress']} port {info['remotePort']}"
+        log.info(
+            "txnetserver dropped a connection{peer} (maxConnections {limit} reached)",
+            peer=peer,
+            limit=server.maxConnections,
+        )
 
     server.on("listening", onListening)
     server.on("drop", onDrop)
@@ -207,21 +284,3 @@ def makeService(options: Options) -> IService:
     )
     service.stopReactorOnListenFailure = True
     return service
-
-
-def _callUserHandler(handler: Callable[..., Any]) -> Any:
-    """``handler()`` if it takes no arguments (a Server factory), else ``None``."""
-    import inspect
-
-    try:
-        signature = inspect.signature(handler)
-    except (TypeError, ValueError):
-        return None
-    required = [
-        p
-        for p in signature.parameters.values()
-        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    ]
-    if required:
-        return None
-    return handler()
