@@ -38,6 +38,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 class Server:
     name: str
     command: list[str]
+    pin: bool = True  # multi-process servers run unpinned, or they could not scale
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,14 @@ def servers() -> list[Server]:
         Server("twisted", [python, str(HERE / "servers" / "twisted_echo.py"), HOST]),
         Server("asyncio", [python, str(HERE / "servers" / "asyncio_echo.py"), HOST]),
     ]
+    for count in ("1", "2"):
+        found.append(
+            Server(
+                f"txnetserver {count} worker{'s' if count != '1' else ''}",
+                [python, str(HERE / "servers" / "txnet_workers.py"), HOST, count],
+                pin=False,
+            )
+        )
     node = shutil.which("node")
     if node:
         found.append(Server("node", [node, str(HERE / "servers" / "node_echo.js"), HOST]))
@@ -115,12 +124,13 @@ def raiseDescriptorLimit() -> None:
 
 def startServer(server: Server) -> tuple[subprocess.Popen[str], int]:
     process = subprocess.Popen(
-        pinned(1, server.command),
+        pinned(1, server.command) if server.pin else server.command,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         preexec_fn=raiseDescriptorLimit,
+        start_new_session=True,  # stopServer kills the whole group (workers too)
     )
     assert process.stdout is not None
     line = process.stdout.readline().split()
@@ -131,7 +141,12 @@ def startServer(server: Server) -> tuple[subprocess.Popen[str], int]:
 
 
 def stopServer(process: subprocess.Popen[str]) -> None:
-    process.kill()
+    import signal
+
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     process.wait(timeout=10)
 
 
@@ -173,7 +188,8 @@ def measure(loadgen: Path, server: Server, workload: Workload, seconds: float) -
             timeout=seconds + 60,
             check=True,
         )
-        used = cpuSeconds(process.pid) - before
+        # A multi-process server's CPU is not in its first process: not measured.
+        used = cpuSeconds(process.pid) - before if server.pin else 0.0
         report = json.loads(result.stdout.strip().splitlines()[-1])
         operations = report["operations"] or 1
         return Sample(

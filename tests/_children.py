@@ -56,24 +56,35 @@ def startTwistd(*arguments: str, cwd: str | None = None) -> subprocess.Popen[str
     )
 
 
+# Lines read from a stream but not consumed yet, by descriptor: a chunk can
+# hold more lines than the one a call was looking for.
+_unread: dict[int, list[str]] = {}
+_partial: dict[int, str] = {}
+
+
 def readUntil(stream: Any, pattern: str, timeout: float = 15) -> re.Match[str]:
     """Read lines until one matches ``pattern``; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
-    seen: list[str] = []
-    buffered = ""
     fd = stream.fileno()
-    while time.monotonic() < deadline:
+    seen: list[str] = []
+    pending = _unread.setdefault(fd, [])
+    while True:
+        while pending:
+            line = pending.pop(0)
+            seen.append(line)
+            match = re.search(pattern, line)
+            if match:
+                return match
+        if time.monotonic() >= deadline:
+            break
         ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
         if not ready:
             break
         chunk = os.read(fd, 65536).decode(errors="replace")
         if not chunk:
             break
-        buffered += chunk
-        *lines, buffered = buffered.split("\n")
-        for line in lines:
-            seen.append(line)
-            match = re.search(pattern, line)
-            if match:
-                return match
-    raise AssertionError(f"{pattern!r} not found in output:\n" + "\n".join([*seen, buffered]))
+        *lines, _partial[fd] = (_partial.get(fd, "") + chunk).split("\n")
+        pending.extend(lines)
+    raise AssertionError(
+        f"{pattern!r} not found in output:\n" + "\n".join([*seen, _partial.get(fd, "")])
+    )

@@ -14,6 +14,7 @@ from txnetserver._runner import run
 from txnetserver._server import Server, createServer
 from txnetserver._service import NetServerService
 from txnetserver._socket import Socket
+from txnetserver._workers import WorkersService
 
 __all__ = [
     "AbortController",
@@ -25,6 +26,7 @@ __all__ = [
     "NetServerService",
     "Server",
     "Socket",
+    "WorkersService",
     "createServer",
     "errorMonitor",
     "errors",

@@ -112,6 +112,13 @@ class Options(usage.Options):
             "On stop, destroy connections still open after this many ms (default: wait)",
             _wholeNumber("graceful-timeout"),
         ],
+        [
+            "workers",
+            None,
+            1,
+            "Run this many worker processes on one shared socket (restarted if they die).",
+            _wholeNumber("workers", 1),
+        ],
     ]
     optFlags = [
         ["ipv6-only", None, "With an IPv6 --host, refuse IPv4 clients."],
@@ -124,6 +131,10 @@ class Options(usage.Options):
     ]
 
     def postOptions(self) -> None:
+        if self["workers"] > 1 and self["endpoint"] is not None:
+            raise usage.UsageError(
+                "--workers shares one socket the parent binds: use --port or --path, not --endpoint"
+            )
         places = [name for name in ("port", "path", "endpoint") if self[name] is not None]
         if len(places) > 1:
             raise usage.UsageError(
@@ -215,6 +226,18 @@ def _listenArguments(options: Options) -> dict[str, Any]:
     return listen
 
 
+def _workerArguments(options: Options) -> list[str]:
+    """What each worker of ``--workers`` needs: everything but where to listen."""
+    arguments = ["--handler", options["handler"]]
+    for name in ("max-connections", "graceful-timeout"):
+        if options[name] is not None:
+            arguments += [f"--{name}", str(options[name])]
+    for flag in ("allow-half-open", "pause-on-connect", "no-delay", "keep-alive", "proxy-protocol"):
+        if options[flag]:
+            arguments.append(f"--{flag}")
+    return arguments
+
+
 def makeService(options: Options) -> IService:
     """
     The :class:`~txnetserver.NetServerService` that ``twistd netserver`` runs:
@@ -223,6 +246,13 @@ def makeService(options: Options) -> IService:
     """
     # Imported here, not at module level: see the module docstring.
     from twisted.logger import Logger
+
+    if options["workers"] > 1:
+        from txnetserver._workers import WorkersService
+
+        return WorkersService(
+            options["workers"], _listenArguments(options), _workerArguments(options)
+        )
 
     from txnetserver._server import Server, createServer
     from txnetserver._service import NetServerService

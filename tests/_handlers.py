@@ -1,0 +1,10 @@
+"""Connection listeners for twistd --handler tests (importable by worker processes)."""
+
+import os
+from typing import Any
+
+
+def replyWithPid(socket: Any) -> None:
+    """Answer every connection with this process's PID, then end it."""
+    socket.on("error", lambda error: None)
+    socket.end(str(os.getpid()).encode())

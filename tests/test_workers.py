@@ -1,0 +1,143 @@
+"""
+``twistd netserver --workers N`` (txnetserver._workers): worker processes on
+one shared socket, supervised by the parent; real processes, stopped by PID.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+
+from twisted.application.service import IService
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.trial.unittest import SynchronousTestCase, TestCase
+from zope.interface.verify import verifyObject
+
+from txnetserver import WorkersService
+
+from ._children import TWISTD, childEnvironment, readUntil, startTwistd
+from ._loopback import Client, asyncTest, reactor
+
+
+def askPid(port: int) -> int:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        data = b""
+        while True:
+            chunk = client.recv(100)
+            if not chunk:
+                break
+            data += chunk
+    return int(data)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+class WorkersTests(SynchronousTestCase):
+    def start(self, *arguments: str) -> tuple[subprocess.Popen[str], int]:
+        child = startTwistd(*arguments)
+
+        def stop() -> None:
+            if child.poll() is None:
+                child.kill()
+            child.wait(timeout=10)
+            assert child.stdout is not None
+            child.stdout.close()
+
+        self.addCleanup(stop)
+        match = readUntil(child.stdout, r"listening on 127\.0\.0\.1 port (\d+) \(2 workers\)")
+        port = int(match.group(1))
+        started = set()
+        while len(started) < 2:  # the workers report in either order
+            started.add(readUntil(child.stdout, r"\[worker (\d)\].*listening on").group(1))
+        return child, port
+
+    def distinctPids(self, port: int, wanted: int, attempts: int = 300) -> set[int]:
+        pids: set[int] = set()
+        for _ in range(attempts):  # bounded: the kernel picks which worker accepts
+            pids.add(askPid(port))
+            if len(pids) >= wanted:
+                break
+        return pids
+
+    def test_two_workers_share_the_port_restart_after_a_crash_and_stop_together(self) -> None:
+        child, port = self.start(
+            "--workers",
+            "2",
+            "--port",
+            "0",
+            "--host",
+            "127.0.0.1",
+            "--handler",
+            "tests._handlers:replyWithPid",
+        )
+        pids = self.distinctPids(port, 2)
+        self.assertEqual(len(pids), 2)
+        self.assertNotIn(child.pid, pids)  # the parent never accepts
+
+        crashed = min(pids)
+        os.kill(crashed, signal.SIGKILL)
+        readUntil(child.stdout, r"worker \d ended .*starting it again")
+        readUntil(child.stdout, r"\[worker \d\].*listening on")
+        survivors = self.distinctPids(port, 2)
+        self.assertNotIn(crashed, survivors)
+        self.assertEqual(len(survivors), 2)
+
+        child.send_signal(signal.SIGTERM)
+        self.assertEqual(child.wait(timeout=20), -signal.SIGTERM)
+        # The parent waited for every worker before exiting.
+        for pid in survivors:
+            self.assertFalse(alive(pid), f"worker {pid} outlived the parent")
+
+    def test_workers_with_an_endpoint_is_a_usage_error(self) -> None:
+        result = subprocess.run(
+            [TWISTD, "-n", "--pidfile=", "netserver", "--workers", "2", "--endpoint", "tcp:0"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=childEnvironment(),
+        )
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("--workers", result.stdout + result.stderr)
+        self.assertNotIn("Traceback", result.stdout + result.stderr)
+
+
+class WorkersServiceTests(TestCase):
+    """The Python API: ``txnetserver.WorkersService`` in this process's reactor."""
+
+    @asyncTest
+    async def test_service_serves_from_its_workers_and_stops_them(self) -> None:
+        service = WorkersService(
+            2,
+            {"port": 0, "host": "127.0.0.1"},
+            ["--handler", "tests._handlers:replyWithPid"],
+            reactor=reactor,
+        )
+        self.assertTrue(verifyObject(IService, service))
+        service.startService()
+        self.addCleanup(lambda: service.running and service.stopService())
+        assert service.socket is not None
+        port = service.socket.getsockname()[1]
+        # The parent listens before any worker starts: a client is queued in
+        # the backlog until a worker accepts it.
+        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
+        client = await connectProtocol(endpoint, Client())
+        await client.lost
+        pid = int(client.received)
+        self.assertIn(pid, set(service.pids.values()))
+        self.assertNotEqual(pid, os.getpid())
+        workers = set(service.pids.values())
+        self.assertEqual(len(workers), 2)
+
+        await service.stopService()
+        self.assertIsNone(service.socket)
+        self.assertEqual(service.workers, {})
+        for worker in workers:
+            self.assertFalse(alive(worker), f"worker {worker} outlived stopService")
