@@ -361,6 +361,34 @@ def test_boolean_server_options_use_js_truthiness() -> None:
     assert (result.pauseOnConnect, result.noDelay, result.keepAlive) == (True, False, True)
 
 
+@pytest.mark.parametrize(
+    ("value", "proxyProtocol"),
+    [
+        (None, False),
+        (False, False),
+        (0, False),
+        ("", False),
+        (math.nan, False),
+        (True, True),
+        (1, True),
+        ("false", True),  # a non-empty string is truthy in JavaScript
+        ({}, True),
+    ],
+)
+def test_proxyProtocol_is_coerced_like_nodes_boolean_options(
+    value: object, proxyProtocol: bool
+) -> None:
+    # Ours, not Node's: validated as Node validates pauseOnConnect (!!value),
+    # never rejected, always stored as a bool.
+    assert normalizeServerOptions({"proxyProtocol": value}, {}).proxyProtocol is proxyProtocol
+    assert normalizeServerOptions(None, {"proxyProtocol": value}).proxyProtocol is proxyProtocol
+
+
+def test_proxyProtocol_defaults_to_false() -> None:
+    assert normalizeServerOptions(None, {}).proxyProtocol is False
+    assert ServerOptions().proxyProtocol is False
+
+
 def test_createServer_keywords_merge_over_options_without_mutating() -> None:
     options = {"noDelay": True, "keepAlive": True}
     before = dict(options)

@@ -1,197 +1,280 @@
 """
-The proxyProtocol option (txnetserver._proxy): the PROXY header is read
-before the connection reaches the accept path, in memory and behind a real
-HAProxy (Debian's haproxy, started by the test on loopback).
+The proxyProtocol option (txnetserver._proxy): the PROXY header (v1 or v2) is
+read before the connection reaches the accept path.  In memory here; behind
+a real HAProxy and on Twisted's ``haproxy:`` endpoint in test_haproxy.py.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
-import subprocess
-import tempfile
+import struct
 from typing import Any
 
+import pytest
+from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
+from twisted.protocols.haproxy._v1parser import V1Parser
+from twisted.protocols.haproxy._v2parser import V2Parser
+
 from txnetserver import BlockList, Socket
+from txnetserver._proxy import PROXY_HEADER_TIMEOUT, UNDECIDED, canonicalAddress, parserFor
 from txnetserver.testing import MemoryNetwork
 
-from ._loopback import asyncTest, connect, listening
-from .test_server import ServerTestCase
+V1_HEADER = b"PROXY TCP4 203.0.113.7 127.0.0.1 5555 8000\r\n"
 
 
-def test_memory_proxy_header_gives_the_client_address_before_connection() -> None:
-    network = MemoryNetwork()
-    seen: list[tuple[Any, Any]] = []
+def v2Header(source: str = "203.0.113.7", sourcePort: int = 5555, *, command: int = 0x1) -> bytes:
+    """A PROXY v2 header (TCP over IPv4 or IPv6) as HAProxy's send-proxy-v2 sends it."""
+    if ":" in source:
+        family, packed = 0x21, socket.inet_pton(socket.AF_INET6, source)
+        addresses = packed + socket.inet_pton(socket.AF_INET6, "::1")
+    else:
+        family, packed = 0x11, socket.inet_aton(source)
+        addresses = packed + socket.inet_aton("127.0.0.1")
+    body = addresses + struct.pack("!HH", sourcePort, 8000)
+    return V2Parser.PREFIX + bytes([0x20 | command, family]) + struct.pack("!H", len(body)) + body
+
+
+def proxiedServer(network: MemoryNetwork, **options: Any) -> tuple[Any, list[tuple[Any, Any, Any]]]:
+    """An echo server with proxyProtocol on; records (address, port, family) per connection."""
+    seen: list[tuple[Any, Any, Any]] = []
 
     def onConnection(sock: Socket) -> None:
-        seen.append((sock.remoteAddress, sock.remotePort))
+        seen.append((sock.remoteAddress, sock.remotePort, sock.remoteFamily))
         sock.pipe(sock)
 
-    server = network.createServer(onConnection, proxyProtocol=True)
+    server = network.createServer(onConnection, proxyProtocol=True, **options)
     server.listen(8000)
-    client = network.connect(server)
-    network.pump()
+    return server, seen
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        (b"P", UNDECIDED),
+        (b"PROXY", UNDECIDED),
+        (b"PROXY ", V1Parser),
+        (b"PROXY TCP4 1.2.3.4", V1Parser),
+        (V2Parser.PREFIX[:1], UNDECIDED),
+        (V2Parser.PREFIX, UNDECIDED),
+        (V2Parser.PREFIX + b"\x21\x11\x00", UNDECIDED),  # the length is not in yet
+        (V2Parser.PREFIX + b"\x21\x11\x00\x0c", V2Parser),
+        (V2Parser.PREFIX + b"\x11\x11\x00\x0c", None),  # version 1 in a v2 signature
+        (b"PROXZ", None),
+        (b"GET / HTTP/1.1\r\n", None),
+        (b"\x16\x03\x01", None),  # a TLS ClientHello
+    ],
+)
+def test_parser_for_a_connection_start(start: bytes, expected: object) -> None:
+    parser = parserFor(start)
+    if isinstance(expected, type):
+        assert isinstance(parser, expected)
+    else:
+        assert parser is expected
+
+
+def test_v1_header_gives_the_client_address_before_connection(
+    memoryNetwork: MemoryNetwork,
+) -> None:
+    _server, seen = proxiedServer(memoryNetwork)
+    client = memoryNetwork.connect(_server)
     assert seen == []  # nothing is accepted before the header
-    client.write(b"PROXY TCP4 203.0.113.7 127.0.0.1 5555 8000\r\nhello")
-    network.pump()
-    assert seen == [("203.0.113.7", 5555)]
+    client.write(V1_HEADER + b"hello")
+    memoryNetwork.pump()
+    assert seen == [("203.0.113.7", 5555, "IPv4")]
     assert client.received == b"hello"
 
 
-def test_memory_proxy_block_list_and_drop_use_the_client_address() -> None:
-    network = MemoryNetwork()
+@pytest.mark.parametrize(
+    ("source", "family"),
+    [("203.0.113.7", "IPv4"), ("2001:db8::7", "IPv6"), ("::ffff:203.0.113.7", "IPv6")],
+)
+def test_v2_header_gives_the_client_address_as_node_writes_it(
+    memoryNetwork: MemoryNetwork, source: str, family: str
+) -> None:
+    # Twisted's v2 parser writes 2001:db8:0:0:0:0:0:7; Node (inet_ntop) 2001:db8::7.
+    server, seen = proxiedServer(memoryNetwork)
+    client = memoryNetwork.connect(server)
+    client.write(v2Header(source, 4444) + b"payload")
+    memoryNetwork.pump()
+    assert seen == [(source, 4444, family)]
+    assert client.received == b"payload"
+
+
+def test_v1_ipv6_addresses_are_written_as_node_writes_them(memoryNetwork: MemoryNetwork) -> None:
+    server, seen = proxiedServer(memoryNetwork)
+    client = memoryNetwork.connect(server)
+    client.write(b"PROXY TCP6 2001:DB8:0::7 ::1 4444 8000\r\n")
+    memoryNetwork.pump()
+    assert seen == [("2001:db8::7", 4444, "IPv6")]
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        (IPv4Address("TCP", "203.0.113.7", 1), IPv4Address("TCP", "203.0.113.7", 1)),
+        (IPv6Address("TCP", "2001:db8:0:0:0:0:0:7", 2), IPv6Address("TCP", "2001:db8::7", 2)),
+        (
+            IPv6Address("TCP", "0:0:0:0:0:ffff:cb00:7107", 3),
+            IPv6Address("TCP", "::ffff:203.0.113.7", 3),
+        ),
+        (UNIXAddress(b"/run/haproxy.sock"), UNIXAddress(b"/run/haproxy.sock")),
+        (None, None),
+    ],
+)
+def test_canonical_address(address: Any, expected: Any) -> None:
+    assert canonicalAddress(address) == expected
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        IPv4Address("TCP", "203.0.113.300", 1),
+        IPv4Address("TCP", "2001:db8::7", 1),
+        IPv6Address("TCP", "203.0.113.7", 1),
+        IPv4Address("TCP", "203.0.113.7", 65536),
+    ],
+)
+def test_canonical_address_rejects_what_twisted_lets_through(address: Any) -> None:
+    with pytest.raises(ValueError):
+        canonicalAddress(address)
+
+
+@pytest.mark.parametrize("header", [V1_HEADER, v2Header()], ids=["v1", "v2"])
+def test_a_header_split_into_single_bytes_is_reassembled(
+    memoryNetwork: MemoryNetwork, header: bytes
+) -> None:
+    server, seen = proxiedServer(memoryNetwork)
+    client = memoryNetwork.connect(server)
+    for i in range(len(header)):
+        client.write(header[i : i + 1])
+        memoryNetwork.pump()
+    assert seen == [("203.0.113.7", 5555, "IPv4")]
+    assert not client.closed
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"PROXY UNKNOWN\r\n",  # the spec's short form, which Twisted's parser rejects
+        b"PROXY UNKNOWN ffff:f::1 ffff:f::2 65535 65535\r\n",
+        v2Header(command=0x0),
+    ],
+    ids=["v1-unknown", "v1-unknown-long", "v2-local"],
+)
+def test_a_header_without_addresses_keeps_the_balancers(
+    memoryNetwork: MemoryNetwork, header: bytes
+) -> None:
+    # HAProxy's health checks (v2 LOCAL) carry no client: the peer is the balancer.
+    server, seen = proxiedServer(memoryNetwork)
+    client = memoryNetwork.connect(server, "10.0.0.5", 7777)
+    client.write(header)
+    memoryNetwork.pump()
+    assert seen == [("10.0.0.5", 7777, "IPv4")]
+
+
+def test_block_list_and_drop_use_the_client_address(memoryNetwork: MemoryNetwork) -> None:
     blocked = BlockList()
     blocked.addAddress("203.0.113.66")
     connections: list[Socket] = []
-    guarded = network.createServer(connections.append, proxyProtocol=True, blockList=blocked)
+    guarded = memoryNetwork.createServer(connections.append, proxyProtocol=True, blockList=blocked)
     guarded.listen(8000)
-    first = network.connect(guarded)
+    first = memoryNetwork.connect(guarded)
     first.write(b"PROXY TCP4 203.0.113.66 127.0.0.1 1 8000\r\n")
-    network.pump()
+    memoryNetwork.pump()
     assert first.closed and connections == []  # the client, not the balancer, is blocked
-    allowed = network.connect(guarded)
+    allowed = memoryNetwork.connect(guarded)
     allowed.write(b"PROXY TCP4 203.0.113.8 127.0.0.1 2 8000\r\n")
-    network.pump()
+    memoryNetwork.pump()
     assert not allowed.closed and len(connections) == 1
 
-    full = network.createServer(proxyProtocol=True)
+    full = memoryNetwork.createServer(proxyProtocol=True)
     full.maxConnections = 0
     drops: list[Any] = []
     full.on("drop", drops.append)
     full.listen(8001)
-    second = network.connect(full)
+    second = memoryNetwork.connect(full)
     second.write(b"PROXY TCP4 203.0.113.9 127.0.0.1 3 8001\r\n")
-    network.pump()
+    memoryNetwork.pump()
     assert second.closed
     assert [(d["remoteAddress"], d["remotePort"]) for d in drops] == [("203.0.113.9", 3)]
+    assert [(d["localAddress"], d["localPort"]) for d in drops] == [("127.0.0.1", 8001)]
 
 
-def test_a_connection_without_a_proxy_header_is_closed() -> None:
-    network = MemoryNetwork()
-    connections: list[Socket] = []
-    server = network.createServer(connections.append, proxyProtocol=True)
+@pytest.mark.parametrize(
+    "first",
+    [
+        b"GET / HTTP/1.0\r\n\r\n",
+        b"PROXY TCP4 203.0.113.7 127.0.0.1 notaport 8000\r\n",
+        b"PROXY TCP4 203.0.113.7 127.0.0.1 70000 8000\r\n",
+        b"PROXY TCP4 999.0.113.7 127.0.0.1 5555 8000\r\n",
+        b"PROXY TCP4 2001:db8::1 127.0.0.1 5555 8000\r\n",
+        b"PROXY SCTP 203.0.113.7 127.0.0.1 5555 8000\r\n",
+        b"PROXY " + b"x" * 120,
+    ],
+    ids=["http", "port-text", "port-range", "bad-ipv4", "family-mismatch", "protocol", "long"],
+)
+def test_a_connection_without_a_valid_header_is_closed(
+    memoryNetwork: MemoryNetwork, first: bytes
+) -> None:
+    server, seen = proxiedServer(memoryNetwork)
+    client = memoryNetwork.connect(server)
+    client.write(first)
+    memoryNetwork.pump()
+    assert client.closed and seen == []
+    assert server._connections == 0
+
+
+def test_a_connection_that_sends_no_header_is_closed_after_the_timeout(
+    memoryNetwork: MemoryNetwork,
+) -> None:
+    server, seen = proxiedServer(memoryNetwork)
+    client = memoryNetwork.connect(server)
+    client.write(b"PROX")
+    memoryNetwork.advance(PROXY_HEADER_TIMEOUT * 1000 - 1)
+    assert not client.closed
+    memoryNetwork.advance(1)
+    assert client.closed and seen == []
+    assert memoryNetwork.reactor.getDelayedCalls() == []
+
+
+def test_the_header_timer_is_cancelled_once_the_header_is_read(
+    memoryNetwork: MemoryNetwork,
+) -> None:
+    server, _seen = proxiedServer(memoryNetwork)
+    client = memoryNetwork.connect(server)
+    client.write(V1_HEADER)
+    memoryNetwork.pump()
+    assert memoryNetwork.reactor.getDelayedCalls() == []
+    client.end()
+    memoryNetwork.pump()
+    assert client.closed
+
+
+def test_a_header_arriving_after_close_is_not_accepted(memoryNetwork: MemoryNetwork) -> None:
+    server, seen = proxiedServer(memoryNetwork)
+    client = memoryNetwork.connect(server)
+    closed: list[object] = []
+    server.close(closed.append)
+    memoryNetwork.pump()
+    assert closed == [None]
+    client.write(V1_HEADER)
+    memoryNetwork.pump()
+    assert client.closed and seen == []
+
+
+def test_the_clients_half_close_is_relayed_to_the_socket(memoryNetwork: MemoryNetwork) -> None:
+    log: list[str] = []
+
+    def onConnection(sock: Socket) -> None:
+        sock.on("data", lambda data: log.append(f"data {data!r}"))
+        sock.on("end", lambda: (log.append("end"), sock.write(b"reply after end")))
+        sock.on("close", lambda hadError: log.append(f"close {hadError}"))
+
+    server = memoryNetwork.createServer(onConnection, proxyProtocol=True)
     server.listen(8000)
-    client = network.connect(server)
-    client.write(b"GET / HTTP/1.0\r\n\r\n")
-    network.pump()
-    assert client.closed and connections == []
-
-
-HAPROXY_CONFIG = """
-global
-    maxconn 256
-defaults
-    mode tcp
-    timeout connect 5s
-    timeout client 20s
-    timeout server 20s
-frontend front
-    bind 127.0.0.1:{front}
-    default_backend back
-backend back
-    server s1 127.0.0.1:{back} {proxy}
-"""
-
-
-def freePort() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class RealHAProxyTests(ServerTestCase):
-    timeout = 30
-
-    def startHAProxy(self, backPort: int, proxy: str) -> int:
-        haproxy = shutil.which("haproxy") or (
-            "/usr/sbin/haproxy" if os.path.exists("/usr/sbin/haproxy") else None
-        )
-        if haproxy is None:
-            self.fail("haproxy is needed (Debian package haproxy; .ci/run installs it)")
-        front = freePort()
-        directory = tempfile.mkdtemp(prefix="txns-haproxy-")
-        config = os.path.join(directory, "haproxy.cfg")
-        with open(config, "w") as f:
-            f.write(HAPROXY_CONFIG.format(front=front, back=backPort, proxy=proxy))
-        process = subprocess.Popen(
-            [haproxy, "-db", "-f", config],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-        def stop() -> None:
-            process.kill()
-            process.wait(timeout=10)
-            shutil.rmtree(directory, ignore_errors=True)
-
-        self.addCleanup(stop)
-        return front
-
-    async def waitForProxy(self, front: int) -> None:
-        async def tryOnce() -> bool:
-            try:
-                client = await connect("127.0.0.1", front)
-            except Exception:
-                return False
-            client.close()
-            await client.lost
-            return True
-
-        from twisted.internet.task import deferLater
-
-        from ._loopback import reactor
-
-        for _ in range(100):  # bounded: retry a connect while haproxy starts
-            if await tryOnce():
-                return
-            await deferLater(reactor, 0.05, lambda: None)
-        self.fail("haproxy never accepted connections")
-
-    async def checkClientAddress(self, proxy: str, viaEndpoint: bool) -> None:
-        # Every connection's (address, port) as the server saw it: haproxy's
-        # readiness probes arrive too, so look for this client's own port.
-        seen: list[tuple[Any, Any]] = []
-
-        def onConnection(sock: Socket) -> None:
-            sock.on("error", lambda error: None)
-            if viaEndpoint:
-                # The endpoint knows the client only once the header is read.
-                def onData(data: bytes) -> None:
-                    seen.append((sock.remoteAddress, sock.remotePort))
-                    sock.write(data)
-
-                sock.on("data", onData)
-            else:
-                seen.append((sock.remoteAddress, sock.remotePort))
-                sock.pipe(sock)
-
-        back = freePort()
-        if viaEndpoint:
-            server = self.makeServer(onConnection)
-            server.listen({"endpoint": f"haproxy:tcp:{back}:interface=127.0.0.1"})
-        else:
-            server = self.makeServer(onConnection, proxyProtocol=True)
-            server.listen(back, "127.0.0.1")
-        await listening(server)
-        front = self.startHAProxy(back, proxy)
-        await self.waitForProxy(front)
-        client = await connect("127.0.0.1", front)
-        clientPort = client.transport.getHost().port  # type: ignore[union-attr]
-        client.write(b"through haproxy")
-        self.assertEqual(await client.waitForBytes(15), b"through haproxy")
-        self.assertIn(("127.0.0.1", clientPort), seen)
-        client.close()
-        await client.lost
-
-    @asyncTest
-    async def test_proxy_protocol_option_v1(self) -> None:
-        await self.checkClientAddress("send-proxy", viaEndpoint=False)
-
-    @asyncTest
-    async def test_proxy_protocol_option_v2(self) -> None:
-        await self.checkClientAddress("send-proxy-v2", viaEndpoint=False)
-
-    @asyncTest
-    async def test_haproxy_endpoint_v2(self) -> None:
-        await self.checkClientAddress("send-proxy-v2", viaEndpoint=True)
+    client = memoryNetwork.connect(server)
+    client.end(V1_HEADER + b"request")
+    memoryNetwork.pump()
+    assert log == ["data b'request'", "end", "close False"]
+    assert client.received == b"reply after end"
+    assert client.closed

@@ -8,14 +8,22 @@ see the balancer's address.  Here the header is read first; only then does
 the connection go through the server's one accept path with the real
 client's address, so ``'connection'``, ``maxConnections``/``'drop'`` and
 ``blockList`` all see the client.
+
+The parsers and the address-reporting wrapper are Twisted's
+(``twisted.protocols.haproxy``, whose modules are private: Twisted exports
+only ``proxyEndpoint``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import enum
+import socket
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-from twisted.internet.interfaces import IHalfCloseableProtocol
+from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.interfaces import IAddress, IHalfCloseableProtocol
 from twisted.protocols.haproxy._exceptions import InvalidProxyHeader
+from twisted.protocols.haproxy._info import ProxyInfo
 from twisted.protocols.haproxy._v1parser import V1Parser
 from twisted.protocols.haproxy._v2parser import V2Parser
 from twisted.protocols.haproxy._wrapper import HAProxyProtocolWrapper
@@ -26,7 +34,82 @@ from zope.interface import directlyProvides, implementer, providedBy
 if TYPE_CHECKING:
     from txnetserver._server import Server
 
-__all__ = ["ProxyHeaderProtocol"]
+__all__ = [
+    "PROXY_HEADER_TIMEOUT",
+    "UNDECIDED",
+    "ProxyHeaderProtocol",
+    "canonicalAddress",
+    "parserFor",
+]
+
+# A balancer sends the header with the connection; a peer that sends none is
+# not a balancer (or a scanner holding descriptors): close it after this many
+# seconds.  Such connections are not yet sockets, so no Node timeout applies.
+PROXY_HEADER_TIMEOUT: Final = 30.0
+
+# A v2 header's fixed part: the 12-byte signature, version and command,
+# family and protocol, and the length of the rest.  Twisted's V2Parser
+# rejects fewer bytes, so wait for all of them (TCP may split the header).
+_V2_FIXED_LENGTH: Final = 16
+_V2_VERSION: Final = 0x20
+_V1_START: Final = V1Parser.PROXYSTR + b" "
+
+
+class Undecided(enum.Enum):
+    """Too few bytes yet to tell whether (and which) PROXY header they start."""
+
+    UNDECIDED = "undecided"
+
+
+UNDECIDED: Final = Undecided.UNDECIDED
+
+
+class _V1Parser(V1Parser):
+    """Twisted's v1 parser, plus the spec's short ``PROXY UNKNOWN`` line it rejects."""
+
+    @classmethod
+    def parse(cls, line: bytes) -> ProxyInfo:
+        if line == b"PROXY UNKNOWN":
+            return ProxyInfo(line, None, None)
+        return super().parse(line)
+
+
+def parserFor(start: bytes) -> V1Parser | V2Parser | Literal[Undecided.UNDECIDED] | None:
+    """
+    The parser for a connection whose first bytes are ``start``: a
+    :class:`V2Parser`, a :class:`V1Parser`, ``None`` when ``start`` cannot
+    begin a PROXY header, or :data:`UNDECIDED` while ``start`` is too short
+    to tell (TCP may deliver the header in pieces).
+    """
+    prefix = V2Parser.PREFIX
+    if start[: len(prefix)] == prefix[: len(start)]:
+        if len(start) < _V2_FIXED_LENGTH:
+            return UNDECIDED
+        return V2Parser() if start[len(prefix)] & 0xF0 == _V2_VERSION else None
+    if start[: len(_V1_START)] == _V1_START[: len(start)]:
+        return _V1Parser() if len(start) >= len(_V1_START) else UNDECIDED
+    return None
+
+
+def canonicalAddress(address: IAddress | None) -> IAddress | None:
+    """
+    ``address`` from a PROXY header as Node would report it (``inet_ntop``:
+    ``2001:db8::7``, not Twisted's v2 ``2001:db8:0:0:0:0:0:7``).  Twisted's
+    parsers check the header's shape only.
+
+    :raises ValueError: not an address of the header's family, or a port
+        outside 0-65535.
+    """
+    if isinstance(address, (IPv4Address, IPv6Address)):
+        family = socket.AF_INET if isinstance(address, IPv4Address) else socket.AF_INET6
+        try:
+            host = socket.inet_ntop(family, socket.inet_pton(family, address.host))
+        except OSError:
+            raise ValueError(f"not an {address.__class__.__name__}: {address.host!r}") from None
+        if not 0 <= address.port <= 65535:
+            raise ValueError(f"port out of range: {address.port}")
+        return type(address)(address.type, host, address.port)
+    return address  # none (LOCAL, UNKNOWN) or a UNIX one
 
 
 @implementer(IHalfCloseableProtocol)
@@ -43,7 +126,9 @@ class ProxyHeaderProtocol(HAProxyProtocolWrapper):
     def __init__(self, server: Server) -> None:
         super().__init__(WrappingFactory(server.factory), None)  # type: ignore[arg-type]
         self._server = server
-        self._admitted = False
+        self._headerDone = False
+        self._start = b""
+        self._headerTimer: Any = None
 
     def makeConnection(self, transport: Any) -> None:
         # Unlike ProtocolWrapper, connect nothing until the header is read;
@@ -51,36 +136,71 @@ class ProxyHeaderProtocol(HAProxyProtocolWrapper):
         directlyProvides(self, providedBy(transport))
         self.transport = transport
         self.connected = 1
+        self._headerTimer = self._server._reactor.callLater(
+            PROXY_HEADER_TIMEOUT, self._headerTimedOut
+        )
 
     def dataReceived(self, data: bytes) -> None:
-        if self._admitted:
+        if self._headerDone:
             if self.wrappedProtocol is not None:
                 self.wrappedProtocol.dataReceived(data)
             return
         if self._parser is None:
-            if len(data) >= 16 and data[:12] == V2Parser.PREFIX:
-                self._parser = V2Parser()
-            elif len(data) >= 8 and data[:5] == V1Parser.PROXYSTR:
-                self._parser = V1Parser()
-            else:
-                self.transport.loseConnection()  # not a PROXY connection
+            data = self._start + data
+            parser = parserFor(data)
+            if parser is UNDECIDED:
+                self._start = data
                 return
+            self._start = b""
+            if parser is None:
+                self._refuse()  # not a PROXY connection
+                return
+            self._parser = parser
         try:
-            self._proxyInfo, remaining = self._parser.feed(data)
-        except InvalidProxyHeader:
+            info, remaining = self._parser.feed(data)
+        except (InvalidProxyHeader, ValueError):  # v1 ports go through int()
+            self._refuse()
+            return
+        if info is not None:
+            self._headerReceived(info, remaining or b"")
+
+    def _headerReceived(self, info: ProxyInfo, remaining: bytes) -> None:
+        try:
+            source = canonicalAddress(info.source)
+            destination = canonicalAddress(info.destination)
+        except ValueError:
+            self._refuse()
+            return
+        self._cancelHeaderTimer()
+        self._proxyInfo = ProxyInfo(info.header, source, destination)
+        self._headerDone = True
+        if not self._server.listening:
+            # close() ran while the header was on its way: Node would not
+            # accept this connection any more.
             self.transport.loseConnection()
             return
-        if self._proxyInfo is None:
-            return  # the header is not complete yet
-        self._admitted = True
         protocol = self._server._admit(self.getPeer())
         if protocol is None:
-            self.transport.loseConnection()  # blocked
+            self.transport.loseConnection()
             return
         self.wrappedProtocol = protocol
-        protocol.makeConnection(self)  # type: ignore[arg-type]
+        protocol.makeConnection(self)  # type: ignore[arg-type]  # provides it at runtime
         if remaining and self.wrappedProtocol is not None:
             self.wrappedProtocol.dataReceived(remaining)
+
+    def _refuse(self) -> None:
+        self._cancelHeaderTimer()
+        self._headerDone = True  # nothing more is parsed or relayed
+        self.transport.loseConnection()
+
+    def _headerTimedOut(self) -> None:
+        self._headerTimer = None
+        self._refuse()
+
+    def _cancelHeaderTimer(self) -> None:
+        timer, self._headerTimer = self._headerTimer, None
+        if timer is not None and timer.active():
+            timer.cancel()
 
     def loseWriteConnection(self) -> None:
         self.transport.loseWriteConnection()
@@ -98,6 +218,7 @@ class ProxyHeaderProtocol(HAProxyProtocolWrapper):
             half()
 
     def connectionLost(self, reason: Failure) -> None:  # type: ignore[override]
+        self._cancelHeaderTimer()
         protocol = self.wrappedProtocol
         self.wrappedProtocol = None
         if protocol is not None:

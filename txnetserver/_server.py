@@ -102,6 +102,18 @@ class _DropConnection(Protocol):
         transport.loseConnection()
 
 
+class _RefuseConnection(Protocol):
+    """
+    ``blockList`` refused the peer: close, no ``'drop'``.  Not ``None`` from
+    ``buildProtocol``: wrapping factories (``ssl:``, ``haproxy:``) wrap
+    ``None`` blindly and fail (twisted#6640).
+    """
+
+    def makeConnection(self, transport: ITransport) -> None:
+        self.transport = transport
+        transport.loseConnection()
+
+
 class Server(EventEmitter):
     """
     Node's ``net.Server``: ``listen()``, ``address()``, ``close()``,
@@ -397,7 +409,7 @@ class Server(EventEmitter):
         if blockList is not None:
             host = getattr(addr, "host", None)
             if host is not None and blockList.checkPeer(host):
-                return None  # Twisted closes the accepted descriptor
+                return _RefuseConnection()
         return Socket(
             self,
             allowHalfOpen=self.allowHalfOpen,
