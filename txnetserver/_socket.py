@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import math
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -71,11 +72,13 @@ class Socket(SocketInfo, EventEmitter):
         "_endedByPeer",
         "_ending",
         "_eof",
+        "_exactBuffer",
         "_finished",
         "_flowing",
         "_lastActive",
         "_local",
         "_needDrain",
+        "_pausedBytes",
         "_pendingWriteCallbacks",
         "_reactor",
         "_readBuffer",
@@ -133,6 +136,12 @@ class Socket(SocketInfo, EventEmitter):
         self._ending = False
         self._finished = False
         self._needDrain = False
+        # Our transports pause us exactly when their buffer reaches
+        # highWaterMark.  Others (TLS) pause for reasons of their own (a
+        # handshake in progress, a full buffer below them): then bytes written
+        # while paused are counted, as Node counts its stream's buffer.
+        self._exactBuffer = True
+        self._pausedBytes: int | None = None
         self._pendingWriteCallbacks: list[WriteCallback] = []
         self._destroyError: BaseException | None = None
         self._timeoutSeconds = 0.0
@@ -159,6 +168,8 @@ class Socket(SocketInfo, EventEmitter):
         setLimit = getattr(transport, "setWriteHighWaterMark", None)
         if setLimit is not None:
             setLimit(self.writableHighWaterMark)
+        else:
+            self._exactBuffer = False
         if self._flowing is False:
             # pauseOnConnect: the kernel buffers what arrives until resume().
             self._readPaused = True
@@ -215,6 +226,10 @@ class Socket(SocketInfo, EventEmitter):
         error = self._destroyError
         if error is None and not self.destroyed:
             error = _errorFromReason(reason)
+            if error is None and self._ending:
+                # Our end() came first (TLS): our side finished before the
+                # peer's close reached us.
+                self._emitFinish()
             if error is None and not self._eof:
                 # A clean close with no half-close first (TLS, transports
                 # without IHalfCloseableTransport) is the peer's FIN: Node
@@ -237,10 +252,14 @@ class Socket(SocketInfo, EventEmitter):
 
     def pauseProducing(self) -> None:
         """IPushProducer: the transport's buffer reached ``highWaterMark``."""
-        self._needDrain = True
+        if self._exactBuffer:
+            self._needDrain = True
+        elif self._pausedBytes is None:
+            self._pausedBytes = 0
 
     def resumeProducing(self) -> None:
         """IPushProducer: the transport flushed its buffer: ``'drain'``."""
+        self._pausedBytes = None
         self._flushWriteCallbacks()
         if self._needDrain:
             self._needDrain = False
@@ -385,8 +404,12 @@ class Socket(SocketInfo, EventEmitter):
         if self._timeoutSeconds:
             self._touch()
         self.transport.write(chunk)
+        if self._pausedBytes is not None:  # paused by a transport of others
+            self._pausedBytes += len(chunk)
+            if self._pausedBytes >= self.writableHighWaterMark:
+                self._needDrain = True
         if callback is not None:
-            if self._needDrain:
+            if self._needDrain or self._pausedBytes is not None:
                 self._pendingWriteCallbacks.append(callback)
             else:
                 nextTick(self._reactor, callback, None)
@@ -427,7 +450,11 @@ class Socket(SocketInfo, EventEmitter):
             # A paused streaming producer would stop Twisted from finishing the
             # close once the buffer empties; nothing is written after end().
             transport.unregisterProducer()
-            if self._eof:
+            if self._eof or _isTLS(transport):
+                # TLS has no half-close of its own: its loseConnection sends
+                # close_notify after the queued data and closes once the peer
+                # answers (Twisted forwards loseWriteConnection to the TCP
+                # below, skipping both).
                 transport.loseConnection()
             else:
                 transport.loseWriteConnection()
@@ -447,7 +474,9 @@ class Socket(SocketInfo, EventEmitter):
     def writableLength(self) -> int:
         """Node's ``writableLength``: bytes queued and not yet sent."""
         length = getattr(self.transport, "writableLength", None)
-        return int(length) if length is not None else 0
+        if length is not None:
+            return int(length)
+        return self._pausedBytes or 0  # what a transport of others holds paused
 
     @property
     def writableNeedDrain(self) -> bool:
@@ -661,6 +690,12 @@ class Socket(SocketInfo, EventEmitter):
             self._refed = False
             handlesFor(self._reactor).release(self)
         return self
+
+
+def _isTLS(transport: object) -> bool:
+    """Whether ``transport`` is Twisted's TLS layer (only if it was imported)."""
+    tls = sys.modules.get("twisted.protocols.tls")
+    return tls is not None and isinstance(transport, tls.TLSMemoryBIOProtocol)
 
 
 def _errorFromReason(reason: Failure) -> BaseException | None:
