@@ -255,14 +255,16 @@ class EventEmitter(metaclass=_EventEmitterType):
         if eventName == "error":
             return self.__emitError(args)
         # Inlined (Node does the same): this runs once per received chunk.
+        # A result other than None, True or False (``on('data', sock.write)``
+        # returns a bool per chunk) may be an awaitable to watch.
         if type(listeners) is tuple:
             for listener in listeners:
                 result = listener(*args)
-                if result is not None:
+                if result is not None and result is not True and result is not False:
                     self.__adoptResult(eventName, args, result)
         else:
             result = listeners(*args)  # type: ignore[operator]
-            if result is not None:
+            if result is not None and result is not True and result is not False:
                 self.__adoptResult(eventName, args, result)
         return True
 

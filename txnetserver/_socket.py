@@ -394,9 +394,12 @@ class Socket(SocketInfo, EventEmitter):
         reaches ``highWaterMark`` (wait for ``'drain'``).  ``callback(err)``
         runs once the data is handed on.
         """
-        if callable(encoding):
-            callback, encoding = encoding, None
-        chunk = encodeChunk(data, encoding)
+        if type(data) is bytes and encoding is None:
+            chunk = data  # the per-chunk case of every echo
+        else:
+            if callable(encoding):
+                callback, encoding = encoding, None
+            chunk = encodeChunk(data, encoding)
         if self._ending or self.destroyed:
             self._writeAfterEnd(callback)
             return False
