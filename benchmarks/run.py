@@ -1,6 +1,8 @@
 """
 Side-by-side echo benchmarks: txnetserver against plain Twisted, asyncio and
-Node, in one run on one machine, reported as ratios.
+Node, in one run on one machine, reported as ratios.  Two references frame
+them: "python floor" (servers/python_floor.py, the least any Python echo
+does per chunk) and "C reference" (servers/c_echo.c, the kernel's share).
 
     python benchmarks/run.py            # every workload, 5 rounds of 5 s
     python benchmarks/run.py --quick    # a short pass (< 2 minutes)
@@ -85,6 +87,9 @@ def servers() -> list[Server]:
     node = shutil.which("node")
     if node:
         found.append(Server("node", [node, str(HERE / "servers" / "node_echo.js"), HOST]))
+    # References, not contenders: the least a Python echo can do, and C.
+    found.append(Server("python floor", [python, str(HERE / "servers" / "python_floor.py"), HOST]))
+    found.append(Server("C reference", [str(BUILD / "c_echo"), HOST]))
     return found
 
 
@@ -101,12 +106,15 @@ QUICK = [FULL[0], FULL[1], FULL[3], FULL[4], FULL[5]]
 
 
 def buildLoadgen() -> Path:
+    """Build the load generator and the C reference server; return the generator."""
     BUILD.mkdir(exist_ok=True)
-    binary = BUILD / "loadgen"
-    source = HERE / "loadgen.c"
-    if not binary.exists() or binary.stat().st_mtime < source.stat().st_mtime:
-        subprocess.run(["gcc", "-O2", "-o", str(binary), str(source)], check=True)
-    return binary
+    for source, binary in (
+        (HERE / "loadgen.c", BUILD / "loadgen"),
+        (HERE / "servers" / "c_echo.c", BUILD / "c_echo"),
+    ):
+        if not binary.exists() or binary.stat().st_mtime < source.stat().st_mtime:
+            subprocess.run(["gcc", "-O2", "-o", str(binary), str(source)], check=True)
+    return BUILD / "loadgen"
 
 
 def pinned(cpu: int, command: list[str]) -> list[str]:

@@ -33,3 +33,14 @@ class BenchmarkSmokeTests(SynchronousTestCase):
         server = next(s for s in benchmarks.servers() if s.name == "txnetserver pipe")
         sample = benchmarks.measure(loadgen, server, benchmarks.Workload("idle", "idle", 50), 0.5)
         self.assertEqual(sample.held, 50)
+
+    def test_the_reference_servers_echo_a_stream_intact(self) -> None:
+        # The C reference and the Python floor keep what the kernel did not
+        # take: a streaming round completes without failures.
+        loadgen = benchmarks.buildLoadgen()
+        for name in ("C reference", "python floor"):
+            server = next(s for s in benchmarks.servers() if s.name == name)
+            workload = benchmarks.Workload("stream", "stream", 2, 65536)
+            sample = benchmarks.measure(loadgen, server, workload, 0.5)
+            self.assertGreater(sample.mbps, 0, name)
+            self.assertEqual(sample.failures, 0, name)
