@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet import tcp, unix
+from twisted.internet import main, tcp, unix
+from twisted.python.failure import Failure
+
+from txnetserver._tick import nextTick
 
 __all__ = ["NodeTCPServerTransport", "NodeUNIXServerTransport"]
 
@@ -27,6 +30,11 @@ class _ServerTransportMixin:
     # Attributes of abstract.FileDescriptor / tcp.Connection, for mypy.
     connected: Any
     _writeDisconnected: bool
+    _writeDisconnecting: bool
+    disconnecting: Any
+    producer: Any
+    reactor: Any
+    _aborting: bool
     TLS: bool
     socket: Any
     dataBuffer: bytes
@@ -60,6 +68,37 @@ class _ServerTransportMixin:
             sent = 0
         if sent < len(data):
             super().write(data[sent:] if sent else data)  # type: ignore[misc]
+
+    def loseConnection(self) -> None:
+        """
+        With nothing to flush, close on the next tick rather than after a
+        round through EPOLLOUT (two ``epoll_ctl`` calls, an empty ``send``
+        and a dispatch per connection: a third of the syscalls of a short
+        connection).  Otherwise Twisted's path: flush, then close.
+        """
+        if (
+            self.connected
+            and not self.disconnecting
+            and not self._writeDisconnected
+            and not self._writeDisconnecting
+            and self.producer is None
+            and not self._tempDataLen
+            and len(self.dataBuffer) <= self.offset
+            and not self.TLS
+        ):
+            self.stopReading()  # type: ignore[attr-defined]
+            self.disconnecting = 1
+            nextTick(self.reactor, self._closeIfFlushed)
+            return
+        super().loseConnection()  # type: ignore[misc]
+
+    def _closeIfFlushed(self) -> None:
+        if not self.connected or self._aborting:
+            return  # aborted meanwhile: abortConnection reports the loss
+        if self._tempDataLen or len(self.dataBuffer) > self.offset:
+            return  # written meanwhile: write() started writing; doWrite closes after
+        self.stopWriting()  # type: ignore[attr-defined]
+        self.connectionLost(Failure(main.CONNECTION_DONE))  # type: ignore[attr-defined]
 
     def setWriteHighWaterMark(self, limit: int) -> None:
         self._writeHighWaterMark = limit
