@@ -319,6 +319,21 @@ class WriteTests(SocketTestCase):
         self.assertEqual(client.received, b"echo me")
 
     @asyncTest
+    async def test_pipe_removes_its_listeners_on_close(self) -> None:
+        _server, client, sock = await self.serve()
+        before = {name: sock.listenerCount(name) for name in ("data", "end", "drain", "close")}
+        sock.pipe(sock)
+        self.assertEqual(sock.listenerCount("data"), before["data"] + 1)
+        self.assertEqual(sock.listenerCount("end"), before["end"] + 1)
+        self.assertEqual(sock.listenerCount("drain"), before["drain"] + 1)
+        self.assertEqual(sock.listenerCount("close"), before["close"] + 1)
+        closed = event(sock, "close")
+        client.close()
+        await closed
+        after = {name: sock.listenerCount(name) for name in ("data", "end", "drain", "close")}
+        self.assertEqual(after, before)
+
+    @asyncTest
     async def test_slow_reader_keeps_the_buffer_bounded(self) -> None:
         """A handler that respects write()'s result never buffers much more than the mark."""
         _, client, sock = await self.serve(highWaterMark=16384)

@@ -337,7 +337,8 @@ class EventEmitter(metaclass=_EventEmitterType):
 
     def _addListener(self, eventName: Hashable, listener: Listener, prepend: bool) -> Self:
         """Node's ``_addListener``, shared by ``on``, ``once`` and the prepends."""
-        _checkListener(listener)
+        if not callable(listener):
+            _checkListener(listener)
         events = self._events
         if "newListener" in events:
             # Before adding, with once-wrappers unwrapped (Node's `listener.listener ?? listener`).
@@ -402,13 +403,14 @@ class EventEmitter(metaclass=_EventEmitterType):
         remove the last-added entry that is ``listener`` or a once-wrapper of it,
         then emit ``'removeListener'``.  Does nothing if there is none.
         """
-        _checkListener(listener)
+        if not callable(listener):
+            _checkListener(listener)
         events = self._events
         existing = events.get(eventName)
         if existing is None:
             return self
         if type(existing) is not tuple:
-            if not _matches(existing, listener):  # type: ignore[arg-type]
+            if existing is not listener and not _matches(existing, listener):  # type: ignore[arg-type]
                 return self
             del events[eventName]
             if self._warned:
@@ -420,7 +422,8 @@ class EventEmitter(metaclass=_EventEmitterType):
                 )
             return self
         for position in range(len(existing) - 1, -1, -1):
-            if _matches(existing[position], listener):
+            entry = existing[position]
+            if entry is listener or _matches(entry, listener):
                 break
         else:
             return self

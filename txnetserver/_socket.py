@@ -282,7 +282,7 @@ class Socket(SocketInfo, EventEmitter):
 
     def on(self, eventName: Any, listener: Callable[..., object]) -> Socket:
         """Node's ``readable.on``: a ``'data'`` listener starts the flow unless paused."""
-        super().on(eventName, listener)
+        self._addListener(eventName, listener, False)
         if eventName == "data" and self._flowing is not False:
             self.resume()
         return self
@@ -519,33 +519,15 @@ class Socket(SocketInfo, EventEmitter):
         ``destination``, pausing while it asks for ``'drain'``; end it on
         ``'end'``.  ``socket.pipe(socket)`` is an echo server.
         """
-        source = self
-
-        def onData(chunk: bytes | str) -> None:
-            if destination.write(chunk) is False:
-                source.pause()
-
-        def onDrain() -> None:
-            if source._flowing is False:
-                source.resume()
-
-        def onEnd() -> None:
-            destination.end()
-
-        def cleanup(*_: object) -> None:
-            source.removeListener("data", onData)
-            source.removeListener("end", onEnd)
-            destination.removeListener("drain", onDrain)
-            destination.removeListener("close", cleanup)
-
-        destination.on("drain", onDrain)
-        destination.on("close", cleanup)
+        piped = _Pipe(self, destination)
+        destination.on("drain", piped.onDrain)
+        destination.on("close", piped.cleanup)
         if end:
-            source.on("end", onEnd)
-        source.on("data", onData)
-        destination.emit("pipe", source)
-        if source._flowing is not True:
-            source.resume()
+            self.on("end", piped.onEnd)
+        self.on("data", piped.onData)
+        destination.emit("pipe", self)
+        if self._flowing is not True:
+            self.resume()
         return destination
 
     # -- closing ------------------------------------------------------------------
@@ -701,11 +683,45 @@ def _isTLS(transport: object) -> bool:
     return tls is not None and isinstance(transport, tls.TLSMemoryBIOProtocol)
 
 
+class _Pipe:
+    """
+    One ``source.pipe(destination)``: its four listeners are this object's
+    bound methods (less memory per connection than four closures).  A bound
+    method made again compares equal, so ``cleanup`` removes them by value.
+    """
+
+    __slots__ = ("destination", "source")
+
+    def __init__(self, source: Socket, destination: Any) -> None:
+        self.source = source
+        self.destination = destination
+
+    def onData(self, chunk: bytes | str) -> None:
+        if self.destination.write(chunk) is False:
+            self.source.pause()
+
+    def onDrain(self) -> None:
+        if self.source._flowing is False:
+            self.source.resume()
+
+    def onEnd(self) -> None:
+        self.destination.end()
+
+    def cleanup(self, *_: object) -> None:
+        self.source.removeListener("data", self.onData)
+        self.source.removeListener("end", self.onEnd)
+        self.destination.removeListener("drain", self.onDrain)
+        self.destination.removeListener("close", self.cleanup)
+
+
+_CLEAN_CLOSE = (_twistedError.ConnectionDone, _twistedError.ConnectionAborted)
+
+
 def _errorFromReason(reason: Failure) -> BaseException | None:
     """Node's error for a connection Twisted lost (``None`` for a clean close)."""
-    if reason.check(_twistedError.ConnectionDone, _twistedError.ConnectionAborted):
-        return None
     value = reason.value
+    if isinstance(value, _CLEAN_CLOSE):  # Failure.check, without its per-call class walk
+        return None
     errnum = getattr(value, "errno", None)
     if isinstance(errnum, int) and errnum:
         return errnoException(errnum, "read")
