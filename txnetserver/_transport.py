@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet import main, tcp, unix
+from twisted.internet import abstract, error, main, tcp, unix
 from twisted.python.failure import Failure
 
 from txnetserver._tick import nextTick
 
 __all__ = ["NodeTCPServerTransport", "NodeUNIXServerTransport"]
+
+# Shared, as Twisted's reactor shares its own for the same reason: a Failure
+# per closed connection costs more than the rest of the close.
+_CONNECTION_DONE = Failure(main.CONNECTION_DONE)
 
 
 class _ServerTransportMixin:
@@ -35,6 +39,8 @@ class _ServerTransportMixin:
     producer: Any
     reactor: Any
     _aborting: bool
+    protocol: Any
+    fileno: Any
     TLS: bool
     socket: Any
     dataBuffer: bytes
@@ -98,7 +104,22 @@ class _ServerTransportMixin:
         if self._tempDataLen or len(self.dataBuffer) > self.offset:
             return  # written meanwhile: write() started writing; doWrite closes after
         self.stopWriting()  # type: ignore[attr-defined]
-        self.connectionLost(Failure(main.CONNECTION_DONE))  # type: ignore[attr-defined]
+        self.connectionLost(_CONNECTION_DONE)
+
+    def connectionLost(self, reason: Failure) -> None:
+        """
+        ``tcp.Connection.connectionLost``, with ``isinstance`` where it calls
+        ``reason.check`` (which walks the class's ancestry by name, per call).
+        """
+        if not hasattr(self, "socket"):
+            return  # called twice (see Twisted's comment there)
+        abstract.FileDescriptor.connectionLost(self, reason)  # type: ignore[arg-type]
+        self._closeSocket(not isinstance(reason.value, error.ConnectionAborted))
+        protocol = self.protocol
+        del self.protocol
+        del self.socket
+        del self.fileno
+        protocol.connectionLost(reason)
 
     def setWriteHighWaterMark(self, limit: int) -> None:
         self._writeHighWaterMark = limit
