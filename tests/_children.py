@@ -56,6 +56,15 @@ def startTwistd(*arguments: str, cwd: str | None = None) -> subprocess.Popen[str
     )
 
 
+def stopChild(child: subprocess.Popen[str]) -> None:
+    """Kill ``child`` if it still runs, reap it and close its output (a test cleanup)."""
+    if child.poll() is None:
+        child.kill()
+    child.wait(timeout=10)
+    if child.stdout is not None:
+        child.stdout.close()
+
+
 # Lines read from a stream but not consumed yet, by descriptor: a chunk can
 # hold more lines than the one a call was looking for.
 _unread: dict[int, list[str]] = {}

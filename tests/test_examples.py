@@ -13,7 +13,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from txnetserver.testing import MemoryNetwork
 
-from ._children import TWISTD, childEnvironment, readUntil
+from ._children import TWISTD, childEnvironment, readUntil, stopChild
 from ._loopback import asyncTest, connect, listening
 from .test_server import ServerTestCase
 
@@ -72,15 +72,7 @@ class ExampleTests(SynchronousTestCase):
             text=True,
             env=childEnvironment(),
         )
-
-        def stop() -> None:
-            if child.poll() is None:
-                child.kill()
-            child.wait(timeout=10)
-            assert child.stdout is not None
-            child.stdout.close()
-
-        self.addCleanup(stop)
+        self.addCleanup(stopChild, child)
         port = int(readUntil(child.stdout, r"tac echo listening on (\d+)").group(1))
         with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
             client.sendall(b"tac")

@@ -21,7 +21,6 @@ from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.internet.task import deferLater
-from twisted.logger import globalLogPublisher
 from twisted.trial.unittest import SkipTest
 
 from txnetserver import BlockList, Server, Socket
@@ -82,17 +81,6 @@ class HAProxyTestCase(ServerTestCase):
             server.listen(0, "127.0.0.1")
         await listening(server)
         return server
-
-    def recordFailures(self) -> list[str]:
-        failures: list[str] = []
-
-        def observe(event: dict[str, Any]) -> None:
-            if "log_failure" in event:
-                failures.append(str(event["log_failure"].value))
-
-        globalLogPublisher.addObserver(observe)
-        self.addCleanup(globalLogPublisher.removeObserver, observe)
-        return failures
 
 
 class HandWrittenHeaderTests(HAProxyTestCase):

@@ -15,6 +15,7 @@ from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionRefusedError
+from twisted.logger import globalLogPublisher
 from twisted.trial.unittest import TestCase
 
 from txnetserver import AddressInfo, Server, createServer, errors
@@ -54,6 +55,18 @@ class ServerTestCase(TestCase):
         if server.listening:
             return closed(server)
         return None
+
+    def recordFailures(self) -> list[str]:
+        """Everything logged as a failure while the test runs."""
+        failures: list[str] = []
+
+        def observe(event: dict[str, Any]) -> None:
+            if "log_failure" in event:
+                failures.append(str(event["log_failure"].value))
+
+        globalLogPublisher.addObserver(observe)
+        self.addCleanup(globalLogPublisher.removeObserver, observe)
+        return failures
 
     def tempPath(self, name: str = "s.sock") -> str:
         directory = tempfile.mkdtemp(prefix="txns-")

@@ -12,10 +12,8 @@ import datetime
 import ipaddress
 import os
 import shutil
-import signal
 import socket
 import ssl as stdlibSSL
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from typing import Any
@@ -29,13 +27,12 @@ from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import SSL4ClientEndpoint, connectProtocol
 from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import IHandshakeListener
-from twisted.logger import globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
 from txnetserver import BlockList, Server, Socket
 
-from ._children import TWISTD, childEnvironment, readUntil
+from ._children import readUntil, startTwistd, stopChild
 from ._loopback import Client, asyncTest, event, listening, reactor, until
 from .test_server import ServerTestCase
 
@@ -149,18 +146,6 @@ class TLSTestCase(ServerTestCase):
         for name in names:
             sock.on(name, lambda *args, name=name: log.append(name))
         return log
-
-    def recordErrors(self) -> list[str]:
-        """Everything logged as a failure while the test runs."""
-        failures: list[str] = []
-
-        def observe(event: dict[str, Any]) -> None:
-            if "log_failure" in event:
-                failures.append(str(event["log_failure"].value))
-
-        globalLogPublisher.addObserver(observe)
-        self.addCleanup(globalLogPublisher.removeObserver, observe)
-        return failures
 
 
 class TLSEchoTests(TLSTestCase):
@@ -360,7 +345,7 @@ class TLSAcceptPathTests(TLSTestCase):
 
     @asyncTest
     async def test_max_connections_drops_with_the_real_peer_and_keeps_serving(self) -> None:
-        failures = self.recordErrors()
+        failures = self.recordFailures()
         server = await self.serveTLS(lambda s: s.pipe(s))
         server.maxConnections = 1
         drops: list[Any] = []
@@ -395,7 +380,7 @@ class TLSAcceptPathTests(TLSTestCase):
 
     @asyncTest
     async def test_block_list_closes_without_connection_and_keeps_serving(self) -> None:
-        failures = self.recordErrors()
+        failures = self.recordFailures()
         blockList = BlockList()
         blockList.addAddress("127.0.0.1")
         connections: list[Socket] = []
@@ -424,24 +409,8 @@ class TwistdTLSTests(SynchronousTestCase):
 
     def test_twistd_serves_tls_on_an_ssl_endpoint(self) -> None:
         certificate = temporaryCertificate(self)
-        child = subprocess.Popen(
-            [
-                TWISTD,
-                "-n",
-                "--pidfile=",
-                "-l",
-                "-",
-                "netserver",
-                "--endpoint",
-                certificate.endpoint(),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=childEnvironment(),
-            cwd=tempfile.gettempdir(),
-        )
-        self.addCleanup(self.stop, child)
+        child = startTwistd("--endpoint", certificate.endpoint(), cwd=tempfile.gettempdir())
+        self.addCleanup(stopChild, child)
         port = int(readUntil(child.stdout, LISTENING).group(1))
         context = stdlibSSL.create_default_context(cadata=certificate.certificatePEM.decode())
         with (
@@ -456,10 +425,3 @@ class TwistdTLSTests(SynchronousTestCase):
                     break
                 received += chunk
         self.assertEqual(received, b"hello over tls")
-
-    def stop(self, child: subprocess.Popen[str]) -> None:
-        if child.poll() is None:
-            os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
-        if child.stdout is not None:
-            child.stdout.close()

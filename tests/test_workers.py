@@ -17,7 +17,7 @@ from zope.interface.verify import verifyObject
 
 from txnetserver import WorkersService
 
-from ._children import TWISTD, childEnvironment, readUntil, startTwistd
+from ._children import TWISTD, childEnvironment, readUntil, startTwistd, stopChild
 from ._loopback import Client, asyncTest, reactor
 
 
@@ -43,15 +43,7 @@ def alive(pid: int) -> bool:
 class WorkersTests(SynchronousTestCase):
     def start(self, *arguments: str) -> tuple[subprocess.Popen[str], int]:
         child = startTwistd(*arguments)
-
-        def stop() -> None:
-            if child.poll() is None:
-                child.kill()
-            child.wait(timeout=10)
-            assert child.stdout is not None
-            child.stdout.close()
-
-        self.addCleanup(stop)
+        self.addCleanup(stopChild, child)
         match = readUntil(child.stdout, r"listening on 127\.0\.0\.1 port (\d+) \(2 workers\)")
         port = int(match.group(1))
         started = set()
