@@ -44,15 +44,23 @@ def startPython(code: str) -> subprocess.Popen[str]:
     )
 
 
-def startTwistd(*arguments: str, cwd: str | None = None) -> subprocess.Popen[str]:
-    """``twistd -n --pidfile= -l - netserver ARGUMENTS``, logging to stdout."""
+def startTwistd(
+    *arguments: str, cwd: str | None = None, newSession: bool = False, reactor: str | None = None
+) -> subprocess.Popen[str]:
+    """
+    ``twistd -n --pidfile= -l - [-r REACTOR] netserver ARGUMENTS``, logging to
+    stdout; ``newSession`` gives it a process group of its own, to signal as a
+    terminal would.
+    """
+    choice = ["-r", reactor] if reactor else []
     return subprocess.Popen(
-        [TWISTD, "-n", "--pidfile=", "-l", "-", "netserver", *arguments],
+        [TWISTD, "-n", "--pidfile=", "-l", "-", *choice, "netserver", *arguments],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env=childEnvironment(),
         cwd=cwd or ROOT,
+        start_new_session=newSession,
     )
 
 
@@ -97,3 +105,13 @@ def readUntil(stream: Any, pattern: str, timeout: float = 15) -> re.Match[str]:
     raise AssertionError(
         f"{pattern!r} not found in output:\n" + "\n".join([*seen, _partial.get(fd, "")])
     )
+
+
+def readRest(stream: Any) -> str:
+    """Everything :func:`readUntil` has not consumed, up to the end of ``stream``."""
+    fd = stream.fileno()
+    rest = "\n".join(_unread.pop(fd, []))
+    rest += "\n" + _partial.pop(fd, "")
+    while chunk := os.read(fd, 65536):
+        rest += chunk.decode(errors="replace")
+    return rest

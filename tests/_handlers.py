@@ -8,3 +8,11 @@ def replyWithPid(socket: Any) -> None:
     """Answer every connection with this process's PID, then end it."""
     socket.on("error", lambda error: None)
     socket.end(str(os.getpid()).encode())
+
+
+def replyWithReactor(socket: Any) -> None:
+    """Answer every connection with the class name of this process's reactor, then end it."""
+    from twisted.internet import reactor
+
+    socket.on("error", lambda error: None)
+    socket.end(type(reactor).__name__.encode())

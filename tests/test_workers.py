@@ -17,11 +17,12 @@ from zope.interface.verify import verifyObject
 
 from txnetserver import WorkersService
 
-from ._children import TWISTD, childEnvironment, readUntil, startTwistd, stopChild
+from ._children import TWISTD, childEnvironment, readRest, readUntil, startTwistd, stopChild
 from ._loopback import Client, asyncTest, reactor
 
 
-def askPid(port: int) -> int:
+def askText(port: int) -> str:
+    """What the server answers a new connection with, up to its FIN."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
         data = b""
         while True:
@@ -29,7 +30,11 @@ def askPid(port: int) -> int:
             if not chunk:
                 break
             data += chunk
-    return int(data)
+    return data.decode()
+
+
+def askPid(port: int) -> int:
+    return int(askText(port))
 
 
 def alive(pid: int) -> bool:
@@ -41,8 +46,10 @@ def alive(pid: int) -> bool:
 
 
 class WorkersTests(SynchronousTestCase):
-    def start(self, *arguments: str) -> tuple[subprocess.Popen[str], int]:
-        child = startTwistd(*arguments)
+    def start(
+        self, *arguments: str, reactor: str | None = None
+    ) -> tuple[subprocess.Popen[str], int]:
+        child = startTwistd(*arguments, reactor=reactor)
         self.addCleanup(stopChild, child)
         match = readUntil(child.stdout, r"listening on 127\.0\.0\.1 port (\d+) \(2 workers\)")
         port = int(match.group(1))
@@ -87,6 +94,41 @@ class WorkersTests(SynchronousTestCase):
         # The parent waited for every worker before exiting.
         for pid in survivors:
             self.assertFalse(alive(pid), f"worker {pid} outlived the parent")
+
+    def test_a_signal_to_the_whole_group_stops_gracefully_once(self) -> None:
+        # Ctrl-C in a terminal, systemd and timeout(1) signal the parent's
+        # whole process group: each worker gets the signal twice (directly
+        # and from the parent), and still stops once, after its connections.
+        child = startTwistd("--workers", "2", "--port", "0", "--host", "127.0.0.1", newSession=True)
+        self.addCleanup(stopChild, child)
+        match = readUntil(child.stdout, r"listening on 127\.0\.0\.1 port (\d+) \(2 workers\)")
+        port = int(match.group(1))
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+            client.sendall(b"before")
+            self.assertEqual(client.recv(100), b"before")
+            os.killpg(child.pid, signal.SIGTERM)
+            readUntil(child.stdout, r"closing: no new connections, waiting for 1 open")
+            # The connection outlives the signal: the worker waits for it.
+            client.sendall(b"after")
+            self.assertEqual(client.recv(100), b"after")
+        self.assertEqual(child.wait(timeout=20), -signal.SIGTERM)
+        rest = readRest(child.stdout)
+        self.assertNotIn("Traceback", rest)
+        self.assertNotIn("ReactorNotRunning", rest)
+
+    def test_workers_run_the_reactor_the_parent_runs(self) -> None:
+        _, port = self.start(
+            "--workers",
+            "2",
+            "--port",
+            "0",
+            "--host",
+            "127.0.0.1",
+            "--handler",
+            "tests._handlers:replyWithReactor",
+            reactor="txnetserver",
+        )
+        self.assertEqual(askText(port), "NodeReactor")
 
     def test_workers_with_an_endpoint_is_a_usage_error(self) -> None:
         result = subprocess.run(

@@ -131,6 +131,10 @@ class WorkersService(Service):
         assert self.socket is not None
         worker = _Worker(self, index)
         arguments = [sys.executable, "-m", "txnetserver._worker", json.dumps(self.tapArguments)]
+        from txnetserver.reactor import NodeReactor
+
+        if isinstance(self.reactor, NodeReactor):
+            arguments.append("lean")  # workers run the reactor the parent runs
         process = self.reactor.spawnProcess(
             worker,
             sys.executable,
