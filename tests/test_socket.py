@@ -5,6 +5,7 @@ Integration tests for txnetserver._socket on real loopback sockets
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -332,6 +333,43 @@ class WriteTests(SocketTestCase):
         await closed
         after = {name: sock.listenerCount(name) for name in ("data", "end", "drain", "close")}
         self.assertEqual(after, before)
+
+    @asyncTest
+    async def test_pipe_to_itself_pauses_for_a_slow_reader_and_counts_every_byte(self) -> None:
+        # The direct echo path (pipe to itself, nothing else reading) keeps
+        # pipe()'s backpressure and the counters.
+        _server, client, sock = await self.serve(lambda s: s.pipe(s))
+        client.transport.pauseProducing()  # type: ignore[union-attr]
+        payload = os.urandom(32 * 1024 * 1024)  # more than loopback buffers hold
+        client.write(payload)
+        await until(lambda: sock.isPaused())
+        self.assertTrue(sock.writableNeedDrain)
+        client.transport.resumeProducing()  # type: ignore[union-attr]
+        self.assertEqual(await client.waitForBytes(len(payload)), payload)
+        self.assertEqual((sock.bytesRead, sock.bytesWritten), (len(payload), len(payload)))
+        self.assertFalse(sock.isPaused())
+        closed = event(sock, "close")
+        client.close()
+        await closed
+
+    @asyncTest
+    async def test_pipe_to_itself_still_emits_data_to_a_second_listener(self) -> None:
+        _server, client, sock = await self.serve(lambda s: s.pipe(s))
+        client.write(b"one")
+        self.assertEqual(await client.waitForBytes(3), b"one")
+        seen: list[bytes] = []
+        sock.on("data", seen.append)
+        client.write(b"two")
+        self.assertEqual(await client.waitForBytes(6), b"onetwo")
+        self.assertEqual(seen, [b"two"])
+        sock.removeListener("data", seen.append)
+        client.write(b"three")
+        self.assertEqual(await client.waitForBytes(11), b"onetwothree")
+        self.assertEqual(seen, [b"two"])
+        self.assertEqual((sock.bytesRead, sock.bytesWritten), (11, 11))
+        closed = event(sock, "close")
+        client.close()
+        await closed
 
     @asyncTest
     async def test_slow_reader_keeps_the_buffer_bounded(self) -> None:

@@ -79,6 +79,30 @@ def test_set_timeout_fires_after_exact_inactivity_and_activity_defers_it(
     assert len(fired) == 1  # once per idle period, as Node
 
 
+def test_an_echo_by_pipe_defers_the_timeout_and_counts_bytes(
+    memoryNetwork: MemoryNetwork,
+) -> None:
+    server, sockets = serve(memoryNetwork)
+    client = memoryNetwork.connect(server)
+    sock = sockets[0]
+    sock.pipe(sock)
+    fired: list[float] = []
+    sock.setTimeout(1000, lambda: fired.append(memoryNetwork.reactor.seconds()))
+    memoryNetwork.advance(999)
+    client.write(b"ping")  # echoed at t=0.999 s: the idle period restarts
+    memoryNetwork.pump()
+    assert client.takeReceived() == b"ping"
+    memoryNetwork.advance(998)
+    assert fired == []
+    memoryNetwork.advance(3)
+    assert fired == [pytest.approx(1.999, abs=0.001)]
+    sock.setTimeout(0)
+    client.write(b"pong")  # without a timeout: the direct echo path
+    memoryNetwork.pump()
+    assert client.takeReceived() == b"pong"
+    assert (sock.bytesRead, sock.bytesWritten) == (8, 8)
+
+
 def test_set_timeout_zero_disarms(memoryNetwork: MemoryNetwork) -> None:
     server, sockets = serve(memoryNetwork)
     memoryNetwork.connect(server)

@@ -68,6 +68,7 @@ class Socket(SocketInfo, EventEmitter):
     __slots__ = (
         "_decoder",
         "_destroyError",
+        "_echoListener",
         "_endEmitted",
         "_endedByPeer",
         "_ending",
@@ -142,6 +143,8 @@ class Socket(SocketInfo, EventEmitter):
         # while paused are counted, as Node counts its stream's buffer.
         self._exactBuffer = True
         self._pausedBytes: int | None = None
+        # The 'data' listener of socket.pipe(socket), while it is the only one.
+        self._echoListener: Callable[..., object] | None = None
         self._pendingWriteCallbacks: list[WriteCallback] = []
         self._destroyError: BaseException | None = None
         self._timeoutSeconds = 0.0
@@ -193,6 +196,22 @@ class Socket(SocketInfo, EventEmitter):
         if self._flowing and not self._readBuffer:
             try:
                 if self._decoder is None:
+                    listener = self._events.get("data")
+                    if (
+                        listener is self._echoListener
+                        and listener is not None
+                        and not self._ending
+                        and not self.destroyed
+                        and not self._timeoutSeconds
+                        and self._exactBuffer
+                    ):
+                        # socket.pipe(socket) and nothing else reading: what
+                        # emit → pipe → write would do, without the calls.
+                        self.bytesWritten += len(data)
+                        self.transport.write(data)
+                        if self._needDrain:
+                            self.pause()
+                        return
                     self.emit("data", data)
                 else:
                     text = self._decoder.decode(data)
@@ -524,7 +543,10 @@ class Socket(SocketInfo, EventEmitter):
         destination.on("close", piped.cleanup)
         if end:
             self.on("end", piped.onEnd)
-        self.on("data", piped.onData)
+        onData = piped.onData
+        self.on("data", onData)
+        if destination is self:
+            self._echoListener = onData  # used while it is the only 'data' listener
         destination.emit("pipe", self)
         if self._flowing is not True:
             self.resume()
