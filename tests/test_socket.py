@@ -517,6 +517,24 @@ class ListenerFailureTests(SocketTestCase):
         self.flushLoggedErrors(ValueError)
 
     @asyncTest
+    async def test_failing_async_data_listener_is_an_error_on_the_socket(self) -> None:
+        # A lone 'data' listener is called without emit(); its awaitable is
+        # still watched, as emit() would.
+        _server, client, sock = await self.serve()
+        errorsSeen: list[BaseException] = []
+        sock.on("error", errorsSeen.append)
+
+        async def onData(data: bytes) -> None:
+            raise ValueError(f"async bug on {data!r}")
+
+        sock.on("data", onData)
+        socketClosed = event(sock, "close")
+        client.write(b"x")
+        await socketClosed
+        await client.lost
+        self.assertEqual([str(e) for e in errorsSeen], ["async bug on b'x'"])
+
+    @asyncTest
     async def test_failing_async_connection_listener_destroys_the_socket(self) -> None:
         async def onConnection(sock: Socket) -> None:
             raise ValueError("async bug")
