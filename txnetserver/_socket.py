@@ -12,7 +12,6 @@ nowhere else.
 from __future__ import annotations
 
 import errno
-import math
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -32,17 +31,16 @@ from zope.interface import implementer
 from txnetserver._address import AddressInfo
 from txnetserver._encoding import decoderFor, encodeChunk, normalizeEncoding
 from txnetserver._errors import (
-    ERR_INVALID_ARG_TYPE,
-    ERR_OUT_OF_RANGE,
     ERR_STREAM_DESTROYED,
     ERR_STREAM_WRITE_AFTER_END,
     epipeAfterEnd,
     errnoException,
 )
-from txnetserver._events import EventEmitter
 from txnetserver._handles import handlesFor
+from txnetserver._pipe import Pipe
 from txnetserver._socketinfo import _UNSET, SocketInfo
 from txnetserver._tick import nextTick
+from txnetserver._timeouts import SocketTimeouts
 
 if TYPE_CHECKING:
     from txnetserver._server import Server
@@ -55,7 +53,7 @@ WriteCallback = Callable[[BaseException | None], object]
 
 
 @implementer(IProtocol, IHalfCloseableProtocol, IPushProducer)
-class Socket(SocketInfo, EventEmitter):
+class Socket(SocketInfo, SocketTimeouts):
     """
     An accepted connection, as Node's ``net.Socket`` (server side).
 
@@ -545,7 +543,7 @@ class Socket(SocketInfo, EventEmitter):
         ``destination``, pausing while it asks for ``'drain'``; end it on
         ``'end'``.  ``socket.pipe(socket)`` is an echo server.
         """
-        piped = _Pipe(self, destination)
+        piped = Pipe(self, destination)
         destination.on("drain", piped.onDrain)
         destination.on("close", piped.cleanup)
         if end:
@@ -636,58 +634,6 @@ class Socket(SocketInfo, EventEmitter):
         # An async listener of this socket failed: the socket dies with it.
         self.destroy(error)
 
-    # -- timeouts ---------------------------------------------------------------
-
-    def setTimeout(self, msecs: float, callback: Callable[[], object] | None = None) -> Socket:
-        """
-        Node's ``socket.setTimeout(ms[, cb])``: ``'timeout'`` after ``ms`` of
-        inactivity (the socket stays open); ``0`` disarms.
-        """
-        if isinstance(msecs, bool) or not isinstance(msecs, (int, float)):
-            raise ERR_INVALID_ARG_TYPE("msecs", "number", msecs)
-        if msecs < 0 or not math.isfinite(msecs):
-            raise ERR_OUT_OF_RANGE("msecs", "a non-negative finite number", msecs)
-        if self.destroyed:
-            return self
-        self.timeout = msecs
-        self._cancelTimer()
-        self._timeoutSeconds = msecs / 1000.0
-        if msecs == 0:
-            if callback is not None:
-                self.removeListener("timeout", callback)
-            return self
-        if callback is not None:
-            self.once("timeout", callback)
-        self._lastActive = self._reactor.seconds()
-        self._timeoutCall = self._reactor.callLater(self._timeoutSeconds, self._onTimer)
-        return self
-
-    def _touch(self) -> None:
-        self._lastActive = self._reactor.seconds()
-        if self._timeoutCall is None and not self.destroyed:
-            self._timeoutCall = self._reactor.callLater(self._timeoutSeconds, self._onTimer)
-
-    def _onTimer(self) -> None:
-        # Activity only records a time; the timer re-arms itself lazily, which
-        # keeps the per-chunk cost to one clock read.
-        self._timeoutCall = None
-        idle = self._reactor.seconds() - self._lastActive
-        remaining = self._timeoutSeconds - idle
-        if remaining > 0.0005:
-            self._timeoutCall = self._reactor.callLater(remaining, self._onTimer)
-            return
-        try:
-            self.emit("timeout")
-        except BaseException as e:
-            self._listenerFailed(e)
-
-    def _cancelTimer(self) -> None:
-        call = self._timeoutCall
-        if call is not None:
-            self._timeoutCall = None
-            if call.active():
-                call.cancel()
-
     # -- process lifetime ---------------------------------------------------------
 
     def ref(self) -> Socket:
@@ -710,37 +656,6 @@ def _isTLS(transport: object) -> bool:
     """Whether ``transport`` is Twisted's TLS layer (only if it was imported)."""
     tls = sys.modules.get("twisted.protocols.tls")
     return tls is not None and isinstance(transport, tls.TLSMemoryBIOProtocol)
-
-
-class _Pipe:
-    """
-    One ``source.pipe(destination)``: its four listeners are this object's
-    bound methods (less memory per connection than four closures).  A bound
-    method made again compares equal, so ``cleanup`` removes them by value.
-    """
-
-    __slots__ = ("destination", "source")
-
-    def __init__(self, source: Socket, destination: Any) -> None:
-        self.source = source
-        self.destination = destination
-
-    def onData(self, chunk: bytes | str) -> None:
-        if self.destination.write(chunk) is False:
-            self.source.pause()
-
-    def onDrain(self) -> None:
-        if self.source._flowing is False:
-            self.source.resume()
-
-    def onEnd(self) -> None:
-        self.destination.end()
-
-    def cleanup(self, *_: object) -> None:
-        self.source.removeListener("data", self.onData)
-        self.source.removeListener("end", self.onEnd)
-        self.destination.removeListener("drain", self.onDrain)
-        self.destination.removeListener("close", self.cleanup)
 
 
 _CLEAN_CLOSE = (_twistedError.ConnectionDone, _twistedError.ConnectionAborted)
