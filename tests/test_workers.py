@@ -45,11 +45,13 @@ def alive(pid: int) -> bool:
     return True
 
 
+TWO_WORKERS = ("--workers", "2", "--port", "0", "--host", "127.0.0.1")
+
+
 class WorkersTests(SynchronousTestCase):
-    def start(
-        self, *arguments: str, reactor: str | None = None
-    ) -> tuple[subprocess.Popen[str], int]:
-        child = startTwistd(*arguments, reactor=reactor)
+    def start(self, handler: str, reactor: str | None = None) -> tuple[subprocess.Popen[str], int]:
+        """Two workers on 127.0.0.1, both reported listening."""
+        child = startTwistd(*TWO_WORKERS, "--handler", handler, reactor=reactor)
         self.addCleanup(stopChild, child)
         match = readUntil(child.stdout, r"listening on 127\.0\.0\.1 port (\d+) \(2 workers\)")
         port = int(match.group(1))
@@ -67,16 +69,7 @@ class WorkersTests(SynchronousTestCase):
         return pids
 
     def test_two_workers_share_the_port_restart_after_a_crash_and_stop_together(self) -> None:
-        child, port = self.start(
-            "--workers",
-            "2",
-            "--port",
-            "0",
-            "--host",
-            "127.0.0.1",
-            "--handler",
-            "tests._handlers:replyWithPid",
-        )
+        child, port = self.start("tests._handlers:replyWithPid")
         pids = self.distinctPids(port, 2)
         self.assertEqual(len(pids), 2)
         self.assertNotIn(child.pid, pids)  # the parent never accepts
@@ -99,7 +92,7 @@ class WorkersTests(SynchronousTestCase):
         # Ctrl-C in a terminal, systemd and timeout(1) signal the parent's
         # whole process group: each worker gets the signal twice (directly
         # and from the parent), and still stops once, after its connections.
-        child = startTwistd("--workers", "2", "--port", "0", "--host", "127.0.0.1", newSession=True)
+        child = startTwistd(*TWO_WORKERS, newSession=True)
         self.addCleanup(stopChild, child)
         match = readUntil(child.stdout, r"listening on 127\.0\.0\.1 port (\d+) \(2 workers\)")
         port = int(match.group(1))
@@ -117,17 +110,7 @@ class WorkersTests(SynchronousTestCase):
         self.assertNotIn("ReactorNotRunning", rest)
 
     def test_workers_run_the_reactor_the_parent_runs(self) -> None:
-        _, port = self.start(
-            "--workers",
-            "2",
-            "--port",
-            "0",
-            "--host",
-            "127.0.0.1",
-            "--handler",
-            "tests._handlers:replyWithReactor",
-            reactor="txnetserver",
-        )
+        _, port = self.start("tests._handlers:replyWithReactor", reactor="txnetserver")
         self.assertEqual(askText(port), "NodeReactor")
 
     def test_workers_with_an_endpoint_is_a_usage_error(self) -> None:
