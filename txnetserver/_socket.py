@@ -210,13 +210,6 @@ class Socket(SocketInfo, SocketTimeouts):
                         if self._needDrain:
                             self.pause()
                         return
-                    if listener is not None and type(listener) is not tuple:
-                        # emit("data", data) with one listener, inlined.
-                        result = listener(data)  # type: ignore[operator]
-                        if result is not None and result is not True and result is not False:
-                            # EventEmitter's (name-mangled, so subclasses cannot shadow it).
-                            self._EventEmitter__adoptResult("data", (data,), result)  # type: ignore[attr-defined]
-                        return
                     self.emit("data", data)
                 else:
                     text = self._decoder.decode(data)
