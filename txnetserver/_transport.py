@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet import abstract, error, main, tcp, unix
+from twisted.internet import main, tcp, unix
 from twisted.python.failure import Failure
 
 from txnetserver._tick import nextTick
@@ -39,8 +39,6 @@ class _ServerTransportMixin:
     producer: Any
     reactor: Any
     _aborting: bool
-    protocol: Any
-    fileno: Any
     TLS: bool
     socket: Any
     dataBuffer: bytes
@@ -104,22 +102,7 @@ class _ServerTransportMixin:
         if self._tempDataLen or len(self.dataBuffer) > self.offset:
             return  # written meanwhile: write() started writing; doWrite closes after
         self.stopWriting()  # type: ignore[attr-defined]
-        self.connectionLost(_CONNECTION_DONE)
-
-    def connectionLost(self, reason: Failure) -> None:
-        """
-        ``tcp.Connection.connectionLost``, with ``isinstance`` where it calls
-        ``reason.check`` (which walks the class's ancestry by name, per call).
-        """
-        if not hasattr(self, "socket"):
-            return  # called twice (see Twisted's comment there)
-        abstract.FileDescriptor.connectionLost(self, reason)  # type: ignore[arg-type]
-        self._closeSocket(not isinstance(reason.value, error.ConnectionAborted))
-        protocol = self.protocol
-        del self.protocol
-        del self.socket
-        del self.fileno
-        protocol.connectionLost(reason)
+        self.connectionLost(_CONNECTION_DONE)  # type: ignore[attr-defined]
 
     def setWriteHighWaterMark(self, limit: int) -> None:
         self._writeHighWaterMark = limit
