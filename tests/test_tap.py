@@ -15,7 +15,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from txnetserver import NetServerService, Server, createServer
-from txnetserver._tap import Options, makeService
+from txnetserver._tap import Options, _workerArguments, makeService
 
 from ._loopback import asyncTest, connect, listening
 from .test_server import ServerTestCase
@@ -144,6 +144,27 @@ class OptionTests(SynchronousTestCase):
     def test_no_short_h_option_shadows_help(self) -> None:
         shorts = [p[1] for p in Options.optParameters + Options.optFlags if p[1]]
         self.assertNotIn("h", shorts)
+
+
+class WorkerArgumentTests(SynchronousTestCase):
+    def test_workers_get_every_option_but_where_to_listen(self) -> None:
+        options = Options()
+        options.parseOptions(
+            [
+                "--workers", "2", "--port", "0", "--host", "127.0.0.1", "--backlog", "64",
+                "--ipv6-only", "--reuse-port", "--max-connections", "5",
+                "--graceful-timeout", "100", "--allow-half-open", "--pause-on-connect",
+                "--no-delay", "--keep-alive", "--proxy-protocol",
+            ]
+        )  # fmt: skip
+        self.assertEqual(
+            _workerArguments(options),
+            [
+                "--handler", "echo", "--max-connections", "5", "--graceful-timeout", "100",
+                "--allow-half-open", "--pause-on-connect", "--no-delay", "--keep-alive",
+                "--proxy-protocol",
+            ],
+        )  # fmt: skip
 
 
 class HandlerTests(SynchronousTestCase):

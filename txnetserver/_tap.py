@@ -73,7 +73,7 @@ class Options(usage.Options):
         f"listens on port {DEFAULT_PORT} on every address (dual-stack ::)."
     )
     # No short "-h": twistd needs it for --help.
-    optParameters = [
+    optParameters: list[list[Any]] = [
         [
             "port",
             "p",
@@ -120,7 +120,7 @@ class Options(usage.Options):
             _wholeNumber("workers", 1),
         ],
     ]
-    optFlags = [
+    optFlags: list[list[Any]] = [
         ["ipv6-only", None, "With an IPv6 --host, refuse IPv4 clients."],
         ["reuse-port", None, "Set SO_REUSEPORT, so several processes share the port."],
         ["allow-half-open", None, "Keep sockets writable after the peer ends."],
@@ -226,15 +226,23 @@ def _listenArguments(options: Options) -> dict[str, Any]:
     return listen
 
 
+# The options the parent of --workers uses itself to bind the shared socket.
+_PARENT_ONLY = frozenset(
+    {"port", "host", "path", "endpoint", "backlog", "workers", "ipv6-only", "reuse-port"}
+)
+
+
 def _workerArguments(options: Options) -> list[str]:
-    """What each worker of ``--workers`` needs: everything but where to listen."""
-    arguments = ["--handler", options["handler"]]
-    for name in ("max-connections", "graceful-timeout"):
-        if options[name] is not None:
+    """What each worker of ``--workers`` needs: every option but where to listen."""
+    arguments: list[str] = []
+    for parameter in Options.optParameters:
+        name = parameter[0]
+        if name not in _PARENT_ONLY and options[name] is not None:
             arguments += [f"--{name}", str(options[name])]
-    for flag in ("allow-half-open", "pause-on-connect", "no-delay", "keep-alive", "proxy-protocol"):
-        if options[flag]:
-            arguments.append(f"--{flag}")
+    for flag in Options.optFlags:
+        name = flag[0]
+        if name not in _PARENT_ONLY and options[name]:
+            arguments.append(f"--{name}")
     return arguments
 
 
