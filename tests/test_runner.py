@@ -122,33 +122,27 @@ class ProcessLifetimeTests(SynchronousTestCase):
         )
         self.assertEqual((result.returncode, result.stdout.strip()), (0, "listening True"))
 
-    def test_unref_before_listen_with_an_address_sticks_across_the_lookup(self) -> None:
-        # Scenario 64 with a host: the bind waits for Node's (next-tick) lookup.
+    def assertUnrefListenOnHostCallsBack(self, host: str) -> None:
+        """``unref(); listen(0, host, cb)``: cb runs after the lookup, then the process exits 0."""
         result = runPython(
-            """
+            f"""
             from txnetserver import createServer, run
             def main(reactor):
                 server = createServer()
                 server.unref()
-                server.listen(0, "127.0.0.1", lambda: print("listening", flush=True))
+                server.listen(0, {host!r}, lambda: print("listening", flush=True))
             run(main)
             """
         )
         self.assertEqual((result.returncode, result.stdout.strip()), (0, "listening"))
 
+    def test_unref_before_listen_with_an_address_sticks_across_the_lookup(self) -> None:
+        # Scenario 64 with a host: the bind waits for Node's (next-tick) lookup.
+        self.assertUnrefListenOnHostCallsBack("127.0.0.1")
+
     def test_unref_before_listen_with_a_host_name_waits_for_the_lookup(self) -> None:
         # Node v20: `s.unref(); s.listen(0, 'localhost', cb)` prints from cb, exits 0.
-        result = runPython(
-            """
-            from txnetserver import createServer, run
-            def main(reactor):
-                server = createServer()
-                server.unref()
-                server.listen(0, "localhost", lambda: print("listening", flush=True))
-            run(main)
-            """
-        )
-        self.assertEqual((result.returncode, result.stdout.strip()), (0, "listening"))
+        self.assertUnrefListenOnHostCallsBack("localhost")
 
     def test_ref_after_unref_keeps_the_process_alive_until_a_signal(self) -> None:
         # Scenario 65; a signal then ends the process by that signal, as in Node.
