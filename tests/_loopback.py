@@ -199,3 +199,16 @@ def connect(target: Any, port: int | None = None, *, halfOpen: bool = False) -> 
     else:
         endpoint = TCP4ClientEndpoint(reactor, target, port)
     return connectProtocol(endpoint, Client(halfOpen))
+
+
+async def echoRoundTrip(target: Any, payload: bytes) -> bytes:
+    """
+    Connect to ``target`` (as :func:`connect`), send ``payload``, wait for as
+    many bytes back, close and wait for the close: what came back.
+    """
+    client = await connect(target)
+    client.write(payload)
+    received = await client.waitForBytes(len(payload))
+    client.close()
+    await client.lost
+    return received

@@ -14,7 +14,7 @@ from twisted.logger import globalLogPublisher
 
 from txnetserver import NetServerService, Socket
 
-from ._loopback import asyncTest, closed, connect, event, listening, openFDs, until
+from ._loopback import asyncTest, closed, connect, echoRoundTrip, event, listening, openFDs, until
 from .test_server import ServerTestCase
 
 
@@ -35,11 +35,7 @@ class HostilePeerTests(ServerTestCase):
         return server, sockets
 
     async def assertServes(self, server: Any) -> None:
-        client = await connect(server)
-        client.write(b"still serving")
-        self.assertEqual(await client.waitForBytes(13), b"still serving")
-        client.close()
-        await client.lost
+        self.assertEqual(await echoRoundTrip(server, b"still serving"), b"still serving")
 
     @asyncTest
     async def test_an_rst_storm_leaves_nothing_behind(self) -> None:

@@ -19,7 +19,7 @@ from twisted.python.failure import Failure
 
 from txnetserver import Socket
 
-from ._loopback import asyncTest, connect, listening, openFDs, reactor, until
+from ._loopback import asyncTest, echoRoundTrip, listening, openFDs, reactor, until
 from .test_server import ServerTestCase
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks"))
@@ -86,8 +86,4 @@ class LoadTests(ServerTestCase):
         # 'close' is emitted a tick after the count drops: once the queued
         # events ran, no Socket may remain.
         await until(lambda: liveSockets() <= baselineSockets, iterations=200)
-        client = await connect(server)
-        client.write(b"after the load")
-        self.assertEqual(await client.waitForBytes(14), b"after the load")
-        client.close()
-        await client.lost
+        self.assertEqual(await echoRoundTrip(server, b"after the load"), b"after the load")

@@ -28,7 +28,7 @@ from zope.interface.verify import verifyObject
 from txnetserver import NetServerService, Server, Socket, createServer, errors
 from txnetserver._handles import handlesFor
 
-from ._loopback import asyncTest, connect, event, listening, reactor
+from ._loopback import asyncTest, connect, echoRoundTrip, event, listening, reactor
 from .test_server import ServerTestCase, busyPort
 
 
@@ -95,11 +95,7 @@ class NetServerServiceTests(ServerTestCase):
         self.assertFalse(server.listening)
         service.startService()
         await listening(server)
-        client = await connect(server)
-        client.write(b"again")
-        self.assertEqual(await client.waitForBytes(5), b"again")
-        client.close()
-        await client.lost
+        self.assertEqual(await echoRoundTrip(server, b"again"), b"again")
         await service.stopService()
 
     def test_privileged_start_listens_and_start_does_not_listen_twice(self) -> None:
@@ -214,11 +210,7 @@ class NetServerServiceTests(ServerTestCase):
         application.privilegedStartService()
         application.startService()
         await listening(server)
-        client = await connect(server)
-        client.write(b"tac")
-        self.assertEqual(await client.waitForBytes(3), b"tac")
-        client.close()
-        await client.lost
+        self.assertEqual(await echoRoundTrip(server, b"tac"), b"tac")
         await application.stopService()
 
     def test_a_negative_graceful_timeout_is_refused(self) -> None:

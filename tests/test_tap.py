@@ -17,7 +17,7 @@ from zope.interface.verify import verifyObject
 from txnetserver import NetServerService, Server, createServer
 from txnetserver._tap import Options, _workerArguments, makeService
 
-from ._loopback import asyncTest, connect, listening
+from ._loopback import asyncTest, connect, echoRoundTrip, listening
 from .test_server import ServerTestCase
 
 
@@ -236,11 +236,7 @@ class RunningServiceTests(ServerTestCase):
         address = server.address()
         assert address is not None and not isinstance(address, str)
         self.assertEqual(messages, [f"txnetserver listening on 127.0.0.1 port {address.port}"])
-        client = await connect(server)
-        client.write(b"echo me")
-        self.assertEqual(await client.waitForBytes(7), b"echo me")
-        client.close()
-        await client.lost
+        self.assertEqual(await echoRoundTrip(server, b"echo me"), b"echo me")
 
     @asyncTest
     async def test_discard_reads_and_answers_nothing(self) -> None:
