@@ -29,7 +29,7 @@ import math
 import warnings
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
@@ -74,6 +74,26 @@ class AddEventListenerArgumentTypeWarning(Warning):
     Node's ``AddEventListenerArgumentTypeWarning``: ``addEventListener`` was
     given ``None`` (Node: ``null``), which has no effect.
     """
+
+
+class AbortSignalLike(Protocol):
+    """
+    What txnetserver needs of a ``signal`` option: our :class:`AbortSignal` or
+    anything shaped like one (Node checks ``'aborted' in signal``; we also call
+    the listener methods and read ``reason``).
+    """
+
+    @property
+    def aborted(self) -> bool: ...
+
+    @property
+    def reason(self) -> object: ...
+
+    def addEventListener(self, type: str, listener: Any, *args: Any, **kwargs: Any) -> object: ...
+
+    def removeEventListener(
+        self, type: str, listener: Any, *args: Any, **kwargs: Any
+    ) -> object: ...
 
 
 class ReactorTime(Protocol):

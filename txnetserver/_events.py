@@ -22,12 +22,13 @@ import math
 import warnings
 from collections.abc import Awaitable, Callable, Hashable
 from inspect import isawaitable, iscoroutine
-from typing import Any, NoReturn, Protocol, Self, TypeAlias, cast
+from typing import Any, NoReturn, Self, TypeAlias, cast
 
 from twisted.internet.defer import Deferred, fail
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from txnetserver._abort import AbortSignalLike
 from txnetserver._errors import (
     ERR_INVALID_ARG_TYPE,
     ERR_OUT_OF_RANGE,
@@ -529,20 +530,6 @@ class EventEmitter(metaclass=_EventEmitterType):
 
 async def _awaitAny(awaitable: Awaitable[object]) -> object:
     return await awaitable
-
-
-class AbortSignalLike(Protocol):
-    """What :func:`once` needs of an ``AbortSignal``."""
-
-    @property
-    def aborted(self) -> bool: ...
-
-    @property
-    def reason(self) -> object: ...
-
-    def addEventListener(self, type: str, listener: Callable[..., object]) -> object: ...
-
-    def removeEventListener(self, type: str, listener: Callable[..., object]) -> object: ...
 
 
 def once(

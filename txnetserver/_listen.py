@@ -39,10 +39,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Protocol, TypeAlias, TypeGuard, runtime_checkable
+from typing import Any, TypeAlias, TypeGuard
 
 from twisted.internet.interfaces import IListeningPort, IStreamServerEndpoint
 
+from txnetserver._abort import AbortSignal, AbortSignalLike
+from txnetserver._defaults import DEFAULT_BACKLOG, DEFAULT_HIGH_WATER_MARK
 from txnetserver._errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_SOCKET_BAD_PORT
 
 __all__ = [
@@ -66,8 +68,6 @@ __all__ = [
     "resolveListenRequest",
 ]
 
-DEFAULT_BACKLOG = 511  # Node's default; the kernel rounds backlog+1 up to a power of two
-DEFAULT_HIGH_WATER_MARK = 65536  # Node 22's stream default (16384 in v20); API.md follows 22
 # Node hands listen(2) a negative backlog as is and Linux reads it as "somaxconn"
 # (it compares it unsigned); CPython's socket.listen() turns negatives into 0,
 # so a negative backlog becomes the largest C int, which the kernel also caps.
@@ -291,18 +291,6 @@ def _blockList(value: object) -> object | None:
 
 
 # -- listen(): step 1 ------------------------------------------------------------
-
-
-@runtime_checkable
-class AbortSignalLike(Protocol):
-    """What ``listen()`` needs of ``options.signal`` (Node checks ``'aborted' in signal``)."""
-
-    @property
-    def aborted(self) -> bool: ...
-
-    def addEventListener(self, type: str, listener: Any, *args: Any, **kwargs: Any) -> Any: ...
-
-    def removeEventListener(self, type: str, listener: Any, *args: Any, **kwargs: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -535,16 +523,13 @@ def _validateSignal(signal: object) -> AbortSignalLike | None:
 
 def _isAbortSignal(value: object) -> TypeGuard[AbortSignalLike]:
     """Our ``AbortSignal`` (txnetserver._abort), or anything shaped like one."""
-    try:
-        from txnetserver._abort import AbortSignal  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        pass
-    else:
-        if isinstance(value, AbortSignal):
-            return True
+    if isinstance(value, AbortSignal):
+        return True
     # Node accepts any object with an ``aborted`` property; we also need the
-    # listener methods the server calls.
-    return isinstance(value, AbortSignalLike)
+    # listener methods the server calls (``reason`` is not read by listen()).
+    return all(
+        hasattr(value, name) for name in ("aborted", "addEventListener", "removeEventListener")
+    )
 
 
 def _endpointOf(options: Mapping[Any, object], target: object | None) -> object | None:

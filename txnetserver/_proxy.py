@@ -31,6 +31,8 @@ from twisted.protocols.policies import WrappingFactory
 from twisted.python.failure import Failure
 from zope.interface import directlyProvides, implementer, providedBy
 
+from txnetserver._defaults import PROXY_HEADER_TIMEOUT
+
 if TYPE_CHECKING:
     from txnetserver._server import Server
 
@@ -43,9 +45,9 @@ __all__ = [
 ]
 
 # A balancer sends the header with the connection; a peer that sends none is
-# not a balancer (or a scanner holding descriptors): close it after this many
-# seconds.  Such connections are not yet sockets, so no Node timeout applies.
-PROXY_HEADER_TIMEOUT: Final = 30.0
+# not a balancer (or a scanner holding descriptors): it is closed after
+# PROXY_HEADER_TIMEOUT.  Such connections are not yet sockets, so no Node
+# timeout applies.
 
 # A v2 header's fixed part: the 12-byte signature, version and command,
 # family and protocol, and the length of the rest.  Twisted's V2Parser

@@ -29,6 +29,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from txnetserver._address import AddressInfo
+from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK
 from txnetserver._encoding import decoderFor, encodeChunk, normalizeEncoding
 from txnetserver._errors import (
     ERR_STREAM_DESTROYED,
@@ -105,7 +106,7 @@ class Socket(SocketInfo, SocketTimeouts):
         *,
         allowHalfOpen: object = False,
         pauseOnConnect: bool = False,
-        highWaterMark: int | float = 65536,
+        highWaterMark: int | float = DEFAULT_HIGH_WATER_MARK,
         reactor: Any = None,
     ) -> None:
         super().__init__()

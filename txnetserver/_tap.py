@@ -17,10 +17,11 @@ from typing import Any
 from twisted.application.service import IService
 from twisted.python import usage
 
+from txnetserver._defaults import DEFAULT_BACKLOG
+
 __all__ = ["Options", "makeService"]
 
 DEFAULT_PORT = 8000  # the README's main job: twistd -n netserver --port 8000
-DEFAULT_BACKLOG = 511  # Node's default (Twisted's is 50)
 
 
 def _echo(socket: Any) -> None:

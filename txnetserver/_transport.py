@@ -11,6 +11,7 @@ from typing import Any
 from twisted.internet import main, tcp, unix
 from twisted.python.failure import Failure
 
+from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK
 from txnetserver._tick import nextTick
 
 __all__ = ["NodeTCPServerTransport", "NodeUNIXServerTransport"]
@@ -28,7 +29,7 @@ class _ServerTransportMixin:
     (``resetAndDestroy()``).
     """
 
-    _writeHighWaterMark = 65536
+    _writeHighWaterMark = DEFAULT_HIGH_WATER_MARK
     _resetOnAbort = False
 
     # Attributes of abstract.FileDescriptor / tcp.Connection, for mypy.

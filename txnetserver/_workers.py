@@ -25,11 +25,11 @@ from twisted.internet.protocol import ProcessProtocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from txnetserver._defaults import DEFAULT_BACKLOG, WORKER_RESTART_DELAY
+
 __all__ = ["WorkersService", "bindListeningSocket"]
 
 _log = Logger(namespace="txnetserver")
-
-RESTART_DELAY = 0.5  # seconds before a crashed worker is started again
 
 
 def bindListeningSocket(listen: dict[str, Any]) -> socket.socket:
@@ -37,7 +37,7 @@ def bindListeningSocket(listen: dict[str, Any]) -> socket.socket:
     The socket workers share, bound and listening: Node's default dual-stack
     ``::`` (or ``0.0.0.0`` without IPv6), a given host, or a UNIX path.
     """
-    backlog = int(listen.get("backlog", 511))
+    backlog = int(listen.get("backlog", DEFAULT_BACKLOG))
     if "path" in listen:
         sock = socket.socket(socket.AF_UNIX)
         sock.bind(listen["path"])
@@ -155,7 +155,7 @@ class WorkersService(Service):
                 index=worker.index,
                 reason=reason.value,
             )
-            self.reactor.callLater(RESTART_DELAY, self._respawn, worker.index)
+            self.reactor.callLater(WORKER_RESTART_DELAY, self._respawn, worker.index)
 
     def _respawn(self, index: int) -> None:
         if not self._stopping and self.running and index not in self.workers:

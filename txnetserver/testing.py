@@ -33,6 +33,7 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK
 from txnetserver._server import Server, createServer
 
 __all__ = [
@@ -70,7 +71,7 @@ class MemoryTransport:
         self.client: MemoryClient | None = None
         self.outgoing: list[bytes] = []
         self.outgoingLength = 0
-        self._writeHighWaterMark = 65536
+        self._writeHighWaterMark = DEFAULT_HIGH_WATER_MARK
         self.producer: IPushProducer | None = None
         self._producerPaused = False
         self.readingPaused = False

@@ -1,0 +1,30 @@
+"""
+Every default value of txnetserver, defined once, with its reason.
+
+Other modules import these names; no default is written out anywhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "DEFAULT_BACKLOG",
+    "DEFAULT_HIGH_WATER_MARK",
+    "PROXY_HEADER_TIMEOUT",
+    "WORKER_RESTART_DELAY",
+]
+
+DEFAULT_BACKLOG: Final = 511
+"""``listen()``'s backlog, Node's default (Twisted's is 50); the kernel rounds backlog+1 up to a
+power of two."""
+
+DEFAULT_HIGH_WATER_MARK: Final = 65536
+"""A socket's read and write ``highWaterMark`` in bytes: Node 22's stream default (16384 in
+Node 20); we follow Node 22."""
+
+PROXY_HEADER_TIMEOUT: Final = 30.0
+"""Seconds a peer behind ``proxyProtocol`` may take to send its PROXY header before it is closed."""
+
+WORKER_RESTART_DELAY: Final = 0.5
+"""Seconds before ``--workers`` starts a crashed worker again."""
