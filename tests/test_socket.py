@@ -13,9 +13,11 @@ from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionLost
 from twisted.internet.interfaces import IHalfCloseableProtocol, IProtocol, IPushProducer
 from twisted.logger import globalLogPublisher
+from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from txnetserver import Socket, errors
+from txnetserver._socket import ISocketOwner
 from txnetserver.testing import MemoryClient, MemoryNetwork, MemoryTransport
 
 from ._loopback import Client, asyncTest, closed, connect, event, listening, until
@@ -702,3 +704,32 @@ def test_write_after_ending_inside_the_end_listener_is_epipe(
     client.end()
     memoryNetwork.pump()
     assert [getattr(r, "code", r) for r in results] == ["EPIPE"]
+
+
+@implementer(ISocketOwner)
+class RecordingOwner:
+    def __init__(self) -> None:
+        self.log: list[tuple[str, Socket]] = []
+
+    def socketConnected(self, socket: Socket) -> None:
+        self.log.append(("connected", socket))
+
+    def socketClosed(self, socket: Socket) -> None:
+        self.log.append(("closed", socket))
+
+
+def test_a_socket_reports_to_its_owner_once_connected_and_once_closed(
+    memoryNetwork: MemoryNetwork,
+) -> None:
+    owner = RecordingOwner()
+    assert verifyObject(ISocketOwner, owner)
+    sock = Socket(reactor=memoryNetwork.reactor, owner=owner)
+    closes = recordOn(sock, "close")
+    attach(memoryNetwork, sock)
+    assert owner.log == [("connected", sock)]
+    sock.destroy()
+    # Counted out synchronously, before 'close' (Node's server._connections).
+    assert (owner.log, closes) == ([("connected", sock), ("closed", sock)], [])
+    memoryNetwork.pump()
+    assert closes == [("close", (False,))]
+    assert len(owner.log) == 2

@@ -26,7 +26,7 @@ from twisted.internet.interfaces import (
 from twisted.internet.protocol import connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from zope.interface import implementer
+from zope.interface import Interface, implementer
 
 from txnetserver._address import AddressInfo
 from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK
@@ -49,11 +49,25 @@ from txnetserver._timeouts import SocketTimeouts
 if TYPE_CHECKING:
     from txnetserver._server import Server
 
-__all__ = ["Socket"]
+__all__ = ["ISocketOwner", "Socket"]
 
 _log = Logger()
 
 WriteCallback = Callable[[BaseException | None], object]
+
+
+class ISocketOwner(Interface):
+    """
+    Whoever counts a socket among its connections: the :class:`~txnetserver.Server`
+    that accepted it.  The socket reports to its owner and knows nothing
+    else of it; an outgoing socket has none.
+    """
+
+    def socketConnected(socket: Socket) -> None:
+        """``socket`` has its transport: count it and announce it (``'connection'``)."""
+
+    def socketClosed(socket: Socket) -> None:
+        """``socket`` is destroyed: count it out, before its ``'close'`` is emitted."""
 
 
 @implementer(IProtocol, IHalfCloseableProtocol, IPushProducer)
@@ -77,6 +91,7 @@ class Socket(SocketInfo, SocketTimeouts):
         "_lastActive",
         "_local",
         "_needDrain",
+        "_owner",
         "_pausedBytes",
         "_pendingWriteCallbacks",
         "_queuedLength",
@@ -104,6 +119,7 @@ class Socket(SocketInfo, SocketTimeouts):
         self,
         server: Server | None = None,
         *,
+        owner: ISocketOwner | None = None,
         allowHalfOpen: object = False,
         pauseOnConnect: bool = False,
         highWaterMark: int | float = DEFAULT_HIGH_WATER_MARK,
@@ -116,6 +132,7 @@ class Socket(SocketInfo, SocketTimeouts):
             reactor = _globalReactor
         self._reactor = reactor
         self.server = server
+        self._owner = owner
         self.transport: Any = None
         self.allowHalfOpen = allowHalfOpen
         self.readableHighWaterMark = highWaterMark
@@ -203,7 +220,7 @@ class Socket(SocketInfo, SocketTimeouts):
 
     def makeConnection(self, transport: ITransport) -> None:
         """
-        IProtocol: the transport is ready; hand the socket to its server, then
+        IProtocol: the transport is ready; hand the socket to its owner, then
         send what was written (and ``end()``) while connecting.
         """
         endQueued = self._state.writableEnded
@@ -222,9 +239,10 @@ class Socket(SocketInfo, SocketTimeouts):
         if self._refed:
             handlesFor(self._reactor).hold(self)
         queue, self._connectQueue = self._connectQueue, []
-        if self.server is not None:
+        owner = self._owner
+        if owner is not None:
             self._tracked = True
-            self.server._onSocketConnected(self)
+            owner.socketConnected(self)
         else:
             self.connectionMade()
         if queue or endQueued:
@@ -704,9 +722,9 @@ class Socket(SocketInfo, SocketTimeouts):
     def _untrack(self) -> None:
         if self._tracked:
             self._tracked = False
-            server = self.server
-            if server is not None:
-                server._onSocketClosed(self)
+            owner = self._owner
+            if owner is not None:
+                owner.socketClosed(self)
 
     def _listenerFailed(self, error: BaseException) -> None:
         """A listener raised inside a reactor callback: log it, destroy this socket."""
