@@ -9,7 +9,18 @@ from txnetserver import errors
 from txnetserver._abort import AbortController, AbortSignal
 from txnetserver._address import AddressInfo
 from txnetserver._blocklist import BlockList
+from txnetserver._client import connect, createConnection
 from txnetserver._events import EventEmitter, MaxListenersExceededWarning, errorMonitor, once
+from txnetserver._netutil import (
+    SocketAddress,
+    getDefaultAutoSelectFamily,
+    getDefaultAutoSelectFamilyAttemptTimeout,
+    isIP,
+    isIPv4,
+    isIPv6,
+    setDefaultAutoSelectFamily,
+    setDefaultAutoSelectFamilyAttemptTimeout,
+)
 from txnetserver._runner import run
 from txnetserver._server import Server, createServer
 from txnetserver._service import NetServerService
@@ -26,10 +37,20 @@ __all__ = [
     "NetServerService",
     "Server",
     "Socket",
+    "SocketAddress",
     "WorkersService",
+    "connect",
+    "createConnection",
     "createServer",
     "errorMonitor",
     "errors",
+    "getDefaultAutoSelectFamily",
+    "getDefaultAutoSelectFamilyAttemptTimeout",
+    "isIP",
+    "isIPv4",
+    "isIPv6",
     "once",
     "run",
+    "setDefaultAutoSelectFamily",
+    "setDefaultAutoSelectFamilyAttemptTimeout",
 ]

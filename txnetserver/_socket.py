@@ -29,6 +29,7 @@ from twisted.python.failure import Failure
 from zope.interface import Interface, implementer
 
 from txnetserver._address import AddressInfo
+from txnetserver._connecting import SocketConnect
 from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK
 from txnetserver._encoding import decoderFor, encodeChunk, normalizeEncoding
 from txnetserver._errors import (
@@ -47,6 +48,8 @@ from txnetserver._tick import nextTick
 from txnetserver._timeouts import SocketTimeouts
 
 if TYPE_CHECKING:
+    from txnetserver._connectargs import SocketOptions
+    from txnetserver._connector import Connection
     from txnetserver._server import Server
 
 __all__ = ["ISocketOwner", "Socket"]
@@ -71,7 +74,7 @@ class ISocketOwner(Interface):
 
 
 @implementer(IProtocol, IHalfCloseableProtocol, IPushProducer)
-class Socket(SocketInfo, SocketTimeouts):
+class Socket(SocketInfo, SocketTimeouts, SocketConnect):
     """
     An accepted connection, as Node's ``net.Socket`` (server side).
 
@@ -82,7 +85,9 @@ class Socket(SocketInfo, SocketTimeouts):
     """
 
     __slots__ = (
+        "_connectOptions",
         "_connectQueue",
+        "_connection",
         "_decoder",
         "_destroyError",
         "_echoListener",
@@ -152,6 +157,9 @@ class Socket(SocketInfo, SocketTimeouts):
         self._needDrain = False
         # Writes (chunk, callback) made while connecting, sent once connected.
         self._connectQueue: list[tuple[bytes, WriteCallback | None]] = []
+        # The connect() under way or done (outgoing sockets only), and its options.
+        self._connection: Connection | None = None
+        self._connectOptions: SocketOptions | None = None
         self._queuedLength = 0
         # Our transports pause us exactly when their buffer reaches
         # highWaterMark.  Others (TLS) pause for reasons of their own (a
@@ -201,6 +209,7 @@ class Socket(SocketInfo, SocketTimeouts):
 
     def _closeWithoutTransport(self, error: BaseException | None) -> None:
         """A destroyed socket that never had a transport: ``'close'`` comes from here."""
+        self._cancelConnect()
         queue, self._connectQueue = self._connectQueue, []
         self._queuedLength = 0
         if self._refed:
@@ -275,7 +284,9 @@ class Socket(SocketInfo, SocketTimeouts):
             self._sendFin()
 
     def connectionMade(self) -> None:
-        """IProtocol: nothing to do; :meth:`makeConnection` did it."""
+        """IProtocol: an outgoing socket announces ``'connect'`` and ``'ready'``."""
+        if self._connection is not None:
+            self._afterConnect()
 
     def dataReceived(self, data: bytes) -> None:
         """IProtocol: bytes from the peer become ``'data'`` (or are buffered)."""
@@ -750,7 +761,8 @@ class Socket(SocketInfo, SocketTimeouts):
         """Node's ``socket.ref()``: this socket keeps a :func:`run` process alive."""
         if not self._refed:
             self._refed = True
-            if self.transport is not None and not self._state.destroyed:
+            state = self._state
+            if (self.transport is not None or state.connecting) and not state.destroyed:
                 handlesFor(self._reactor).hold(self)
         return self
 
