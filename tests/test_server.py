@@ -14,9 +14,10 @@ import warnings
 from typing import Any
 
 from twisted.internet.defer import Deferred
-from twisted.internet.error import ConnectionRefusedError
+from twisted.internet.error import CannotListenError, ConnectionRefusedError
+from twisted.internet.testing import MemoryReactorClock
 from twisted.logger import globalLogPublisher
-from twisted.trial.unittest import TestCase
+from twisted.trial.unittest import SynchronousTestCase, TestCase
 
 from txnetserver import AddressInfo, Server, createServer, errors
 from txnetserver._tick import nextTick
@@ -39,6 +40,17 @@ def busyPort(host: str = "127.0.0.1", family: int = socket.AF_INET) -> socket.so
     s.bind((host, 0))
     s.listen(1)
     return s
+
+
+def busyMemoryReactor() -> MemoryReactorClock:
+    """A memory reactor on which every TCP port is taken."""
+
+    class Busy(MemoryReactorClock):
+        def listenTCP(self, port: int, *args: Any, **kwargs: Any) -> Any:
+            interface = kwargs.get("interface", args[2] if len(args) > 2 else "")
+            raise CannotListenError(interface, port, OSError(errno.EADDRINUSE, "in use"))
+
+    return Busy()
 
 
 class ServerTestCase(TestCase):
@@ -1221,3 +1233,52 @@ class EndpointArgumentTests(ServerTestCase):
             with self.assertRaises(errors.ERR_INVALID_ARG_VALUE):
                 server.listen({"endpoint": description})
             self.assertFalse(server.listening)
+
+
+class ListenNowTests(SynchronousTestCase):
+    """``Server.listenNow``: listen() that binds before returning and raises instead of emitting."""
+
+    def test_a_bind_failure_is_raised_and_not_emitted(self) -> None:
+        memory = busyMemoryReactor()
+        server = Server(reactor=memory)
+        emitted: list[BaseException] = []
+        server.on("error", emitted.append)
+        with self.assertRaises(errors.NodeSystemError) as raised:
+            server.listenNow(8000, "127.0.0.1")
+        self.assertEqual(
+            str(raised.exception), "listen EADDRINUSE: address already in use 127.0.0.1:8000"
+        )
+        memory.advance(0)
+        self.assertFalse(server.listening)
+        self.assertEqual(emitted, [])
+
+    def test_before_the_reactor_runs_a_host_name_is_bound_before_returning(self) -> None:
+        memory = MemoryReactorClock()
+        server = Server(reactor=memory)
+        heard: list[str] = []
+        server.on("listening", lambda: heard.append("listening"))
+        self.assertTrue(server.listenNow(8000, "localhost"))
+        self.assertEqual(memory.tcpServers[0][0], 8000)
+        self.assertIn(memory.tcpServers[0][3], ("127.0.0.1", "::1"))
+        self.assertEqual(heard, [])  # 'listening' keeps Node's next tick
+        memory.advance(0)
+        self.assertEqual(heard, ["listening"])
+
+    def test_an_unknown_host_is_raised_before_the_reactor_runs(self) -> None:
+        server = Server(reactor=MemoryReactorClock())
+        with self.assertRaises(errors.NodeSystemError) as raised:
+            server.listenNow(8000, "no.such.host.invalid")
+        self.assertEqual(raised.exception.syscall, "getaddrinfo")
+
+    def test_while_the_reactor_runs_a_host_lookup_stays_asynchronous(self) -> None:
+        memory = MemoryReactorClock()
+        memory.running = True
+        server = Server(reactor=memory)
+        self.assertFalse(server.listenNow(8000, "127.0.0.1"))
+        self.assertEqual(memory.tcpServers, [])
+        memory.advance(0)
+        self.assertTrue(server.listening)
+
+    def test_the_server_reports_its_reactor(self) -> None:
+        memory = MemoryReactorClock()
+        self.assertIs(Server(reactor=memory).reactor, memory)

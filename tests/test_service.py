@@ -10,7 +10,6 @@ deterministically.
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import socket
@@ -18,7 +17,6 @@ from typing import Any
 
 from twisted.application.service import Application, IService, MultiService
 from twisted.internet.defer import Deferred
-from twisted.internet.error import CannotListenError
 from twisted.internet.task import deferLater
 from twisted.internet.testing import MemoryReactorClock
 from twisted.logger import LogLevel, globalLogPublisher
@@ -29,7 +27,7 @@ from txnetserver import NetServerService, Server, Socket, createServer, errors
 from txnetserver._handles import handlesFor
 
 from ._loopback import asyncTest, connect, echoRoundTrip, event, listening, reactor
-from .test_server import ServerTestCase, busyPort
+from .test_server import ServerTestCase, busyMemoryReactor, busyPort
 
 
 class NetServerServiceTests(ServerTestCase):
@@ -216,17 +214,6 @@ class NetServerServiceTests(ServerTestCase):
     def test_a_negative_graceful_timeout_is_refused(self) -> None:
         with self.assertRaises(ValueError):
             NetServerService(createServer(), 0, gracefulTimeout=-1)
-
-
-def busyMemoryReactor() -> MemoryReactorClock:
-    """A memory reactor on which every TCP port is taken."""
-
-    class Busy(MemoryReactorClock):
-        def listenTCP(self, port: int, *args: Any, **kwargs: Any) -> Any:
-            interface = kwargs.get("interface", args[2] if len(args) > 2 else "")
-            raise CannotListenError(interface, port, OSError(errno.EADDRINUSE, "in use"))
-
-    return Busy()
 
 
 class MemoryReactorServiceTests(SynchronousTestCase):
