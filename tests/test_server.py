@@ -1274,10 +1274,17 @@ class ListenNowTests(SynchronousTestCase):
         memory = MemoryReactorClock()
         memory.running = True
         server = Server(reactor=memory)
-        self.assertFalse(server.listenNow(8000, "127.0.0.1"))
+        self.assertFalse(server.listenNow(8000, "localhost"))
         self.assertEqual(memory.tcpServers, [])
         memory.advance(0)
         self.assertTrue(server.listening)
+
+    def test_while_the_reactor_runs_an_address_is_still_bound_before_returning(self) -> None:
+        memory = MemoryReactorClock()
+        memory.running = True
+        server = Server(reactor=memory)
+        self.assertTrue(server.listenNow(8000, "127.0.0.1"))
+        self.assertEqual(memory.tcpServers[0][0::3], (8000, "127.0.0.1"))
 
     def test_the_server_reports_its_reactor(self) -> None:
         memory = MemoryReactorClock()

@@ -337,3 +337,14 @@ def closePort(listeningPort: IListeningPort) -> None:
     result = listeningPort.stopListening()
     if result is not None and hasattr(result, "addErrback"):
         result.addErrback(lambda f: None)
+
+
+def stopAccepting(listeningPort: IListeningPort) -> None:
+    """
+    Keep a port bound and listening (connections wait in its backlog) but
+    accept nothing in this process: the parent of ``--workers`` holds the
+    socket its workers accept from.  Called right after the bind, before the
+    reactor can accept anything.
+    """
+    if isinstance(listeningPort, tcp.Port):
+        listeningPort.stopReading()

@@ -53,7 +53,7 @@ from txnetserver._ports import (
     listenUNIX,
     portFileno,
 )
-from txnetserver._resolve import LookupAddress, lookup, lookupNow
+from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
 from txnetserver._socket import Socket
 from txnetserver._tick import nextTick
 
@@ -189,9 +189,9 @@ class Server(EventEmitter):
         once whether the server listens, such as a service that ``twistd``
         starts before it runs the reactor and drops privileges.
 
-        Before the reactor runs, a host name is looked up on the spot
-        (blocking); while it runs, the lookup stays asynchronous, as are
-        endpoints that answer later.  ``'listening'`` still comes on the next
+        An IP address is bound at once.  Before the reactor runs, a host name
+        is looked up on the spot (blocking); while it runs, the lookup stays
+        asynchronous, as are endpoints that answer later.  ``'listening'`` still comes on the next
         tick, as after :meth:`listen`.
 
         :returns: ``True`` if the server is listening now; ``False`` if the
@@ -307,8 +307,9 @@ class Server(EventEmitter):
         """Node's ``lookupAndListen`` (lib/net.js): resolve without blocking, then bind."""
         host = request.host
         assert host is not None
-        if self._failuresNow is not None and not self._reactor.running:
-            # listenNow() before the reactor runs: nothing else is waiting.
+        if self._failuresNow is not None and (isIPLiteral(host) or not self._reactor.running):
+            # listenNow(): an address needs no lookup, and before the reactor
+            # runs a blocking lookup holds up nothing else.
             try:
                 answer = lookupNow(host)
             except NodeSystemError as e:
