@@ -1,6 +1,6 @@
 """
-Integration tests for txnetserver._server on real loopback sockets
-(../shared/node/node-net-server.md §1 and §4).
+Integration tests for txnetserver._server on real loopback sockets: Node's
+``net.Server``.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class ServerTestCase(TestCase):
 
 
 class ListenOverloadTests(ServerTestCase):
-    """§4 scenarios 1-19: what each listen() form binds."""
+    """What each listen() form binds."""
 
     @asyncTest
     async def test_listen_without_arguments_binds_dual_stack_synchronously(self) -> None:
@@ -297,7 +297,7 @@ class ListenOverloadTests(ServerTestCase):
 
 
 class ListenErrorTests(ServerTestCase):
-    """§4 scenarios 20-47: errors raised and emitted by listen()."""
+    """Errors raised and emitted by listen()."""
 
     def test_bad_port_raises_and_keeps_the_callback(self) -> None:
         server = self.makeServer()
@@ -472,7 +472,7 @@ def event_tick() -> Deferred[None]:
 
 
 class CloseTests(ServerTestCase):
-    """§4 scenarios 48-54: close()."""
+    """Node's server.close()."""
 
     @asyncTest
     async def test_close_never_listened_server_reports_not_running(self) -> None:
@@ -568,7 +568,7 @@ class CloseTests(ServerTestCase):
 
 
 class ConnectionAccountingTests(ServerTestCase):
-    """§4 scenarios 55-61, 86: getConnections, maxConnections and 'drop'."""
+    """getConnections, maxConnections and 'drop'."""
 
     @asyncTest
     async def test_get_connections_counts_open_sockets_asynchronously(self) -> None:
@@ -741,7 +741,7 @@ class ConnectionAccountingTests(ServerTestCase):
 
 
 class UnixSocketTests(ServerTestCase):
-    """§4 scenarios 67-76: UNIX domain sockets."""
+    """UNIX domain sockets."""
 
     @asyncTest
     async def test_listen_on_path_is_synchronous_and_removed_on_close(self) -> None:
@@ -866,7 +866,7 @@ class UnixSocketTests(ServerTestCase):
 
 
 class DualStackTests(ServerTestCase):
-    """§4 scenarios 77-80: dual stack, ipv6Only and reusePort."""
+    """Dual stack, ipv6Only and reusePort."""
 
     @asyncTest
     async def test_default_listen_accepts_ipv4_and_ipv6(self) -> None:
@@ -928,7 +928,7 @@ class DualStackTests(ServerTestCase):
 
 
 class OrderingTests(ServerTestCase):
-    """§4 scenarios 81-82: 'listening' relative to listeners and ticks."""
+    """'listening' relative to listeners and ticks."""
 
     @asyncTest
     async def test_listening_runs_listeners_in_registration_order_before_later_ticks(
@@ -998,7 +998,7 @@ class EndpointTests(ServerTestCase):
 
 
 class ConstructionTests(ServerTestCase):
-    """§4 scenarios 30-32: createServer options as attributes."""
+    """createServer options as attributes."""
 
     def test_defaults(self) -> None:
         server = self.makeServer()
@@ -1062,7 +1062,7 @@ class ConstructionTests(ServerTestCase):
 
 
 class PrivilegedPortTests(ServerTestCase):
-    """§4 scenario 39: EACCES, provoked as an unprivileged user in a child process."""
+    """EACCES, provoked as an unprivileged user in a child process."""
 
     def test_privileged_port_as_non_root_is_eacces_on_the_ipv4_fallback(self) -> None:
         import subprocess
@@ -1119,7 +1119,7 @@ reactor.run()
 
 
 class RefTests(ServerTestCase):
-    """§1.12: ref()/unref() bookkeeping (process lifetime itself is tested with run())."""
+    """ref()/unref() bookkeeping (process lifetime itself is tested with run())."""
 
     @asyncTest
     async def test_listening_server_is_a_ref_d_handle_until_unref_or_close(self) -> None:

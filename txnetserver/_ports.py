@@ -202,8 +202,9 @@ def listenDefaultTCP(
     reactor: Any, factory: IProtocolFactory, port: int, backlog: int, reusePort: bool
 ) -> IListeningPort:
     """
-    Node's no-host listen (§1.6): one dual-stack ``::`` socket; only when the
-    IPv6 socket cannot be *bound* (no IPv6, or EACCES) retry on ``0.0.0.0``.
+    Node's no-host listen (``setupListenHandle`` in ``lib/net.js``): one
+    dual-stack ``::`` socket; only when the IPv6 socket cannot be *bound* (no
+    IPv6, or EACCES) retry on ``0.0.0.0``.
     EADDRINUSE does not fall back (libuv reports it from listen(2)), so a busy
     port reports ``::``.
     """

@@ -286,7 +286,7 @@ class Server(EventEmitter):
         nextTick(self._reactor, self._emitListening, self._listeningId)
 
     def _emitListening(self, listenId: int) -> None:
-        # Suppressed when the server was closed before the tick (§1.3).
+        # Suppressed when the server was closed before the tick, as in Node.
         if self.listeningPort is not None and listenId == self._listeningId:
             self.emit("listening")
 
@@ -394,7 +394,7 @@ class Server(EventEmitter):
         self._listenFailed(error)
 
     def _wireSignal(self, signal: Any) -> None:
-        """Node's ``signal`` option: aborting closes the server (§1.10)."""
+        """Node's ``signal`` option: aborting closes the server."""
         if signal.aborted:
             nextTick(self._reactor, self.close)
             return
@@ -468,7 +468,7 @@ class Server(EventEmitter):
         local = addressInfoFromTwisted(transport.getHost())
         try:
             if peer is None or local is None:
-                self.emit("drop")  # UNIX servers: no argument (§1.11)
+                self.emit("drop")  # UNIX servers: no argument, as in Node
             else:
                 self.emit(
                     "drop",
@@ -576,7 +576,7 @@ class Server(EventEmitter):
 
     def _updateHold(self) -> None:
         # A pending lookup holds the process even when the server is unref'd:
-        # Node's getaddrinfo request is a ref'd handle of its own (§1.12).
+        # Node's getaddrinfo request is a ref'd handle of its own.
         hold = (self.listeningPort is not None and not self._unref) or self._lookupPending
         if hold != self._held:
             self._held = hold

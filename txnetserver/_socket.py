@@ -262,7 +262,7 @@ class Socket(SocketInfo, SocketTimeouts):
         self._untrack()
         if self._refed:
             handlesFor(self._reactor).release(self)
-        # Queued after the server's own 'close' (Node §1.10): the server
+        # Queued after the server's own 'close', as in Node: the server
         # closes before its last socket does.
         nextTick(self._reactor, self._emitClose, error)
 
@@ -392,7 +392,7 @@ class Socket(SocketInfo, SocketTimeouts):
             return
         if not self.allowHalfOpen:
             # Node ends our side right after the 'end' listeners ran (writes in
-            # them still go out); later writes get EPIPE (§2).
+            # them still go out); later writes get EPIPE.
             self._endedByPeer = True
             self.end()
         if self._finished and not self.destroyed and self.transport is not None:
@@ -563,7 +563,7 @@ class Socket(SocketInfo, SocketTimeouts):
         self.destroyed = True
         self._destroyError = error
         self._cancelTimer()
-        # Node counts the socket out synchronously, before its 'close' (§1.10).
+        # Node counts the socket out synchronously, before its 'close'.
         self._untrack()
         transport = self.transport
         if transport is None:
@@ -595,7 +595,7 @@ class Socket(SocketInfo, SocketTimeouts):
             try:
                 self.emit("error", error)
             except BaseException as e:
-                # Deliberate divergence (API.md): an unhandled socket error is
+                # Deliberate divergence (docs/differences.md): an unhandled socket error is
                 # logged, not fatal; the server keeps serving.
                 _log.failure("Unhandled 'error' on {socket}", Failure(e), socket=self)
         try:

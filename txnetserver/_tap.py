@@ -312,7 +312,7 @@ def makeService(options: Options, *, listen: dict[str, Any] | None = None) -> IS
             )
 
     def onDrop(info: dict[str, Any] | None = None) -> None:
-        # UNIX servers emit 'drop' without a payload (Node §1.11).
+        # UNIX servers emit 'drop' without a payload, as in Node.
         peer = "" if info is None else f" from {info['remoteAddress']} port {info['remotePort']}"
         log.info(
             "txnetserver dropped a connection{peer} (maxConnections {limit} reached)",
