@@ -12,7 +12,9 @@ __all__ = [
     "DEFAULT_BACKLOG",
     "DEFAULT_HIGH_WATER_MARK",
     "PROXY_HEADER_TIMEOUT",
+    "WORKER_QUICK_EXIT",
     "WORKER_RESTART_DELAY",
+    "WORKER_RESTART_DELAY_MAX",
 ]
 
 DEFAULT_BACKLOG: Final = 511
@@ -27,4 +29,11 @@ PROXY_HEADER_TIMEOUT: Final = 30.0
 """Seconds a peer behind ``proxyProtocol`` may take to send its PROXY header before it is closed."""
 
 WORKER_RESTART_DELAY: Final = 0.5
-"""Seconds before ``--workers`` starts a crashed worker again."""
+"""Seconds before ``--workers`` starts a crashed worker again; doubled after each quick exit."""
+
+WORKER_QUICK_EXIT: Final = 1.0
+"""A worker that ends within this many seconds of its start failed to start: its next restart waits
+twice as long as the last (a worker that cannot start must not spin)."""
+
+WORKER_RESTART_DELAY_MAX: Final = 30.0
+"""The longest wait, in seconds, before ``--workers`` starts a worker that keeps failing again."""

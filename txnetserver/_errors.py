@@ -375,7 +375,7 @@ def uvExceptionWithHostPort(
     errnum: int, syscall: str, address: str | None, port: int | None
 ) -> NodeSystemError:
     """
-    Node's ``UVExceptionWithHostPort``, used for listen errors (§1.8):
+    Node's ``UVExceptionWithHostPort``, used for listen errors (``lib/internal/errors.js``):
     ``listen EADDRINUSE: address already in use :::8000``.  The port is part of
     the message only when it is positive; ``err.port`` is set only when truthy.
     """
@@ -412,7 +412,7 @@ def _strerror(errnum: int) -> str:
 
 
 def epipeAfterEnd() -> NodeSystemError:
-    """The error a write gets after the peer ended a non-half-open socket (§2)."""
+    """The error a write gets after the peer ended a non-half-open socket."""
     return NodeSystemError(
         _errno.EPIPE, "write", "This socket has been ended by the other party", code="EPIPE"
     )
