@@ -597,10 +597,20 @@ class ConnectionAccountingTests(ServerTestCase):
         await secondClosed
         self.assertEqual(await count(), 0)
 
-    def test_get_connections_without_callback_raises(self) -> None:
+    def test_get_connections_with_a_none_callback_raises(self) -> None:
         server = self.makeServer()
         with self.assertRaises(errors.ERR_INVALID_ARG_TYPE) as raised:
-            server.getConnections(None)  # type: ignore[arg-type]
+            server.getConnections(None)
+        self.assertEqual(
+            str(raised.exception),
+            'The "callback" argument must be of type function. Received None',
+        )
+
+    def test_get_connections_with_no_argument_raises_node_s_error(self) -> None:
+        server = self.makeServer()
+        with self.assertRaises(errors.ERR_INVALID_ARG_TYPE) as raised:
+            server.getConnections()
+        self.assertEqual(raised.exception.code, "ERR_INVALID_ARG_TYPE")
         self.assertEqual(
             str(raised.exception),
             'The "callback" argument must be of type function. Received None',

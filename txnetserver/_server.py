@@ -547,8 +547,14 @@ class Server(EventEmitter):
             return self._endpointPath
         return self._pipeName
 
-    def getConnections(self, callback: Callable[[BaseException | None, int], object]) -> Server:
-        """Node's ``server.getConnections(cb)``: ``cb(None, count)`` on the next tick."""
+    def getConnections(
+        self, callback: Callable[[BaseException | None, int], object] | None = None
+    ) -> Server:
+        """
+        Node's ``server.getConnections(cb)``: ``cb(None, count)`` on the next tick.
+
+        :raises ERR_INVALID_ARG_TYPE: ``callback`` missing or not callable.
+        """
         if not callable(callback):
             raise ERR_INVALID_ARG_TYPE("callback", "function", callback)
         nextTick(self._reactor, callback, None, self._connections)
