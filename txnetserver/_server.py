@@ -78,6 +78,10 @@ class _NodeServerFactory(ServerFactory):
     def buildProtocol(self, addr: IAddress | None) -> Any:
         return self.server._accept(addr)
 
+    def logPrefix(self) -> str:
+        """How Twisted's ports name us in the log ("txnetserver.Server starting on 8000")."""
+        return "txnetserver.Server"
+
     def acceptFailed(self, error: OSError) -> None:
         """accept(2) failed for lack of resources: Node's ``'error'`` (``accept EMFILE``)."""
         self.server._acceptFailed(error)
@@ -167,6 +171,9 @@ class Server(EventEmitter):
         self._syncListenError: NodeSystemError | None = None
         self._unref = False
         self._held = False
+        # Receives (socket, message, failure) for failures of application code
+        # on accepted sockets, instead of the log (twistd netserver rate-limits).
+        self._failureObserver: Callable[[Socket, str, Failure], object] | None = None
         if connectionListener is not None:
             self.on("connection", connectionListener)
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet import error as _twistedError
 from twisted.internet.interfaces import (
     IHalfCloseableProtocol,
+    IHandshakeListener,
     IProtocol,
     IPushProducer,
     ITransport,
@@ -53,7 +54,7 @@ _log = Logger()
 WriteCallback = Callable[[BaseException | None], object]
 
 
-@implementer(IProtocol, IHalfCloseableProtocol, IPushProducer)
+@implementer(IProtocol, IHalfCloseableProtocol, IPushProducer, IHandshakeListener)
 class Socket(SocketInfo, SocketTimeouts):
     """
     An accepted connection, as Node's ``net.Socket`` (server side).
@@ -61,7 +62,8 @@ class Socket(SocketInfo, SocketTimeouts):
     Events: ``'data'`` (``bytes``, or ``str`` after :meth:`setEncoding`),
     ``'end'`` (the peer sent FIN), ``'finish'`` (our FIN went out after every
     queued byte), ``'close'(hadError)``, ``'error'(err)``, ``'timeout'``,
-    ``'drain'``.  ``socket.transport`` is the Twisted transport.
+    ``'drain'``; over TLS, ``'secure'`` once the handshake is done (as
+    Node's ``TLSSocket``).  ``socket.transport`` is the Twisted transport.
     """
 
     __slots__ = (
@@ -597,11 +599,30 @@ class Socket(SocketInfo, SocketTimeouts):
             except BaseException as e:
                 # Deliberate divergence (API.md): an unhandled socket error is
                 # logged, not fatal; the server keeps serving.
-                _log.failure("Unhandled 'error' on {socket}", Failure(e), socket=self)
+                self._logFailure("Unhandled 'error' on {socket}", Failure(e))
         try:
             self.emit("close", error is not None)
         except BaseException as e:
-            _log.failure("Exception in a 'close' listener of {socket}", Failure(e), socket=self)
+            self._logFailure("Exception in a 'close' listener of {socket}", Failure(e))
+
+    def _logFailure(self, message: str, failure: Failure) -> None:
+        """
+        Log a failure of this socket's application code, or hand it to the
+        server's ``_failureObserver`` (``twistd netserver`` rate-limits them).
+        """
+        server = self.server
+        observer = getattr(server, "_failureObserver", None)
+        if observer is not None:
+            observer(self, message, failure)
+        else:
+            _log.failure(message, failure, socket=self)
+
+    def handshakeCompleted(self) -> None:
+        """Twisted's ``IHandshakeListener``: the TLS handshake is done; ``'secure'``."""
+        try:
+            self.emit("secure")
+        except BaseException as e:
+            self._listenerFailed(e)
 
     def _untrack(self) -> None:
         if self._tracked:
@@ -614,7 +635,7 @@ class Socket(SocketInfo, SocketTimeouts):
         """A listener raised inside a reactor callback: log it, destroy this socket."""
         if isinstance(error, (KeyboardInterrupt, SystemExit)):
             raise error
-        _log.failure("Exception in a listener of {socket}", Failure(error), socket=self)
+        self._logFailure("Exception in a listener of {socket}", Failure(error))
         if not self.destroyed:
             self.destroyed = True
             self._cancelTimer()
