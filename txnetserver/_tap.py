@@ -135,14 +135,14 @@ class Options(usage.Options):
             "graceful-timeout",
             None,
             round(TWISTD_GRACEFUL_TIMEOUT * 1000),
-            "On stop, destroy connections still open after this many ms; none waits for ever.",
+            "On stop, destroy connections still open after this many ms (none: wait for ever)",
             _milliseconds("graceful-timeout"),
         ],
         [
             "idle-timeout",
             None,
             None,
-            "Destroy a connection idle for this many ms (socket.setTimeout; default none).",
+            "Destroy a connection idle for this many ms (socket.setTimeout; default none)",
             _milliseconds("idle-timeout"),
         ],
         [
@@ -150,7 +150,7 @@ class Options(usage.Options):
             None,
             round(TLS_HANDSHAKE_TIMEOUT * 1000),
             "With --endpoint ssl:..., destroy a connection whose TLS handshake takes longer "
-            "(ms; none: no limit).",
+            "(ms; none: no limit)",
             _milliseconds("tls-handshake-timeout"),
         ],
         [
@@ -158,7 +158,7 @@ class Options(usage.Options):
             None,
             round(PROXY_HEADER_TIMEOUT * 1000),
             "With --proxy-protocol, close a connection whose PROXY header takes longer "
-            "(ms; none: no limit).",
+            "(ms; none: no limit)",
             _milliseconds("proxy-header-timeout"),
         ],
         [
@@ -187,10 +187,7 @@ class Options(usage.Options):
     ]
 
     def opt_trusted_proxy(self, value: str) -> None:
-        """
-        With --proxy-protocol, believe the PROXY header only from ADDR[/PREFIX]
-        (repeatable or comma-separated; default loopback: 127.0.0.0/8,::1).
-        """
+        """With --proxy-protocol, believe the PROXY header only from ADDR[/PREFIX] (repeatable or comma-separated; default loopback: 127.0.0.0/8,::1)."""  # noqa: E501
         before = self["trusted-proxy"]
         self["trusted-proxy"] = value if before is None else f"{before},{value}"
 
