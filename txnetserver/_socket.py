@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet import error as _twistedError
 from twisted.internet.interfaces import (
     IHalfCloseableProtocol,
+    IHandshakeListener,
     IProtocol,
     IPushProducer,
     ITransport,
@@ -70,7 +71,7 @@ class ISocketOwner(Interface):
         """``socket`` is destroyed: count it out, before its ``'close'`` is emitted."""
 
 
-@implementer(IProtocol, IHalfCloseableProtocol, IPushProducer)
+@implementer(IProtocol, IHalfCloseableProtocol, IPushProducer, IHandshakeListener)
 class Socket(SocketInfo, SocketTimeouts):
     """
     An accepted connection, as Node's ``net.Socket`` (server side).
@@ -78,7 +79,8 @@ class Socket(SocketInfo, SocketTimeouts):
     Events: ``'data'`` (``bytes``, or ``str`` after :meth:`setEncoding`),
     ``'end'`` (the peer sent FIN), ``'finish'`` (our FIN went out after every
     queued byte), ``'close'(hadError)``, ``'error'(err)``, ``'timeout'``,
-    ``'drain'``.  ``socket.transport`` is the Twisted transport.
+    ``'drain'``; over TLS, ``'secure'`` once the handshake is done (as
+    Node's ``TLSSocket``).  ``socket.transport`` is the Twisted transport.
     """
 
     __slots__ = (
@@ -711,13 +713,32 @@ class Socket(SocketInfo, SocketTimeouts):
             try:
                 self.emit("error", error)
             except BaseException as e:
-                # Deliberate divergence (docs/differences.md): an unhandled socket error is
-                # logged, not fatal; the server keeps serving.
-                _log.failure("Unhandled 'error' on {socket}", Failure(e), socket=self)
+                # Deliberate divergence (docs/differences.md): an unhandled socket
+                # error is logged, not fatal; the server keeps serving.
+                self._logFailure("Unhandled 'error' on {socket}", Failure(e))
         try:
             self.emit("close", error is not None)
         except BaseException as e:
-            _log.failure("Exception in a 'close' listener of {socket}", Failure(e), socket=self)
+            self._logFailure("Exception in a 'close' listener of {socket}", Failure(e))
+
+    def _logFailure(self, message: str, failure: Failure) -> None:
+        """
+        Log a failure of this socket's application code, or hand it to the
+        server's ``_failureObserver`` (``twistd netserver`` rate-limits them).
+        """
+        server = self.server
+        observer = getattr(server, "_failureObserver", None)
+        if observer is not None:
+            observer(self, message, failure)
+        else:
+            _log.failure(message, failure, socket=self)
+
+    def handshakeCompleted(self) -> None:
+        """Twisted's ``IHandshakeListener``: the TLS handshake is done; ``'secure'``."""
+        try:
+            self.emit("secure")
+        except BaseException as e:
+            self._listenerFailed(e)
 
     def _untrack(self) -> None:
         if self._tracked:
@@ -730,7 +751,7 @@ class Socket(SocketInfo, SocketTimeouts):
         """A listener raised inside a reactor callback: log it, destroy this socket."""
         if isinstance(error, (KeyboardInterrupt, SystemExit)):
             raise error
-        _log.failure("Exception in a listener of {socket}", Failure(error), socket=self)
+        self._logFailure("Exception in a listener of {socket}", Failure(error))
         if not self._state.destroyed:
             self._markDestroyed()
             if self.transport is not None:
