@@ -16,6 +16,9 @@ from txnetserver._service import NetServerService
 from txnetserver._socket import Socket
 from txnetserver._workers import WorkersService
 
+__version__ = "0.2.0.dev0"
+"""This release's version (PEP 440); the packaging metadata reads it from here."""
+
 __all__ = [
     "AbortController",
     "AbortSignal",
@@ -27,6 +30,7 @@ __all__ = [
     "Server",
     "Socket",
     "WorkersService",
+    "__version__",
     "createServer",
     "errorMonitor",
     "errors",
