@@ -6,6 +6,7 @@ up lazily, the first time an object without an explicit ``reactor=`` needs it.
 """
 
 from txnetserver import errors
+from txnetserver import types as types  # named there; not in __all__ (a stdlib name)
 from txnetserver._abort import AbortController, AbortSignal
 from txnetserver._address import AddressInfo
 from txnetserver._blocklist import BlockList

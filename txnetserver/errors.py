@@ -6,7 +6,7 @@ matches Node's class (``TypeError``; ``RangeError`` → ``ValueError``; ``Error`
 ``RuntimeError``), so ``except TypeError`` and ``err.code == "ERR_INVALID_ARG_TYPE"``
 both work. OS failures are :class:`NodeSystemError`, an :class:`OSError` with
 Node's ``code``, ``syscall``, ``address`` and ``port``. :class:`TimeoutError` (the
-reason of ``AbortSignal.timeout()``) is a :class:`builtins.TimeoutError`, so
+reason of ``AbortSignal.timeout()``) is a Python :external+python:py:exc:`TimeoutError`, so
 ``from txnetserver.errors import *`` shadows the built-in with a subclass of it.
 
 The classes are defined beside the code that raises them and named here: each
