@@ -63,11 +63,25 @@ def _nameInterfaces() -> None:
 _nameInterfaces()
 
 
+def _publicPaths() -> dict[int, str]:
+    """Where users import each public object from: ``id(obj)`` -> dotted path."""
+    import importlib
+
+    paths: dict[int, str] = {}
+    for name in ("txnetserver", "txnetserver.types", "txnetserver.errors", "txnetserver.testing"):
+        module = importlib.import_module(name)
+        for attribute in getattr(module, "__all__", []):
+            paths.setdefault(id(getattr(module, attribute)), f"{name}.{attribute}")
+    return paths
+
+
 def _qualifyImportedNames(app, env, node, contnode):  # type: ignore[no-untyped-def]
     """
     A bare name in a signature (``host: IPv4Address``, from a module with
     ``from __future__ import annotations``) is resolved as the documented
-    module sees it: ``twisted.internet.address.IPv4Address``.
+    module sees it: to where users import it from if it is ours
+    (``txnetserver.types.ISocketOwner``), else through intersphinx
+    (``twisted.internet.address.IPv4Address``).
     """
     import sys
 
@@ -77,7 +91,14 @@ def _qualifyImportedNames(app, env, node, contnode):  # type: ignore[no-untyped-
     if node.get("refdomain") != "py" or "." in target:
         return None
     value = getattr(sys.modules.get(node.get("py:module") or ""), target, None)
-    if not isinstance(value, type):
+    if value is None or isinstance(value, (str, int, float)):
+        return None
+    public = _publicPaths().get(id(value))
+    if public is not None:
+        return env.get_domain("py").resolve_xref(
+            env, node["refdoc"], app.builder, node["reftype"], public, node, contnode
+        )
+    if not hasattr(value, "__qualname__"):
         return None
     node["reftarget"] = f"{value.__module__}.{value.__qualname__}"
     return missing_reference(app, env, node, contnode)

@@ -3,7 +3,8 @@ Names for annotating code that uses txnetserver: the types its signatures
 mention, importable from one public place (``from txnetserver.types import Event``).
 
 Each is defined beside the code that uses it and named here: its
-``__module__`` is ``txnetserver.types``.
+``__module__`` is ``txnetserver.types`` (zope interfaces keep theirs, which is
+part of their identity).
 """
 
 from txnetserver._abort import (
@@ -14,6 +15,7 @@ from txnetserver._abort import (
     ReactorTime,
 )
 from txnetserver._address import Family
+from txnetserver._socket import ISocketOwner
 
 __all__ = [
     "AbortSignalLike",
@@ -21,6 +23,7 @@ __all__ = [
     "EventListener",
     "EventListenerObject",
     "Family",
+    "ISocketOwner",
     "ReactorTime",
 ]
 
