@@ -26,6 +26,7 @@ The modules, in layers; each imports only from its own layer and the ones listed
 """
 
 from txnetserver import errors
+from txnetserver import types as types  # named there; not in __all__ (a stdlib name)
 from txnetserver._abort import AbortController, AbortSignal
 from txnetserver._address import AddressInfo
 from txnetserver._blocklist import BlockList
@@ -35,6 +36,9 @@ from txnetserver._server import Server, createServer
 from txnetserver._service import NetServerService
 from txnetserver._socket import Socket
 from txnetserver._workers import WorkersService
+
+__version__ = "0.2.0.dev0"
+"""This release's version (PEP 440); the packaging metadata reads it from here."""
 
 __all__ = [
     "AbortController",
@@ -47,6 +51,7 @@ __all__ = [
     "Server",
     "Socket",
     "WorkersService",
+    "__version__",
     "createServer",
     "errorMonitor",
     "errors",

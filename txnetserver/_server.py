@@ -581,6 +581,21 @@ class Server(EventEmitter):
             return self._endpointPath
         return self._pipeName
 
+    def tcpAddress(self) -> AddressInfo:
+        """
+        Ours: :meth:`address` for a server listening on TCP, typed as
+        :class:`AddressInfo` so that ``server.tcpAddress().port`` needs no
+        narrowing. Raises :class:`~txnetserver.errors.ERR_SERVER_NOT_RUNNING`
+        when the server is not listening, and :class:`ValueError` when it
+        listens on something other than TCP (a UNIX socket).
+        """
+        address = self.address()
+        if isinstance(address, AddressInfo) and self.listening:
+            return address
+        if not self.listening:
+            raise ERR_SERVER_NOT_RUNNING()
+        raise ValueError(f"the server listens on {address!r}, not on TCP")
+
     def getConnections(
         self, callback: Callable[[BaseException | None, int], object] | None = None
     ) -> Server:

@@ -112,6 +112,7 @@ class WorkersService(Service):
         self.listen = listen
         self.tapArguments = tapArguments
         self._reactor = reactor
+        #: The parent's :class:`~txnetserver.Server` once started: listening, accepting nothing.
         self.server: Server | None = None
         self.workers: dict[int, _Worker] = {}
         self.pids: dict[int, int] = {}

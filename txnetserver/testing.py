@@ -176,10 +176,15 @@ class MemoryClient:
 
     def __init__(self, network: MemoryNetwork, transport: MemoryTransport | None) -> None:
         self._network = network
+        #: The client side's transport; ``None`` when the server refused the connection.
         self.transport = transport
+        #: Every byte the server sent so far (see :meth:`takeReceived`).
         self.received = bytearray()
+        #: Whether the server sent its FIN (``end()``).
         self.ended = False
-        self.closed = transport is None  # refused by the accept path
+        #: Whether the connection is gone (or was refused by the accept path).
+        self.closed = transport is None
+        #: Whether the client reads what the server sends (see :meth:`pause`).
         self.reading = True
         self._toServer: list[bytes] = []
         self._finQueued = False
