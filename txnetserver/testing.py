@@ -383,8 +383,9 @@ def openDescriptors() -> set[int]:
 
 class LoopbackServer:
     """
-    A real Server on ``127.0.0.1`` (port 0), run by a private epoll reactor in
-    a background thread, so a plain test function can talk to it with
+    A real Server on ``127.0.0.1`` (port 0), run by a private reactor in a
+    background thread (of the global reactor's class when that is an epoll
+    reactor, else txnetserver's default NodeReactor), so a plain test function can talk to it with
     ordinary blocking sockets.  :meth:`close` closes the server, waits for
     ``'close'``, stops the reactor and returns the descriptors it leaked.
 
@@ -397,14 +398,15 @@ class LoopbackServer:
     ) -> None:
         import threading
 
-        from twisted.internet.epollreactor import EPollReactor
         from twisted.internet.tcp import _reservedFD
+
+        from txnetserver._reactorchoice import privateReactor
 
         # Twisted keeps one spare descriptor per process for EMFILE recovery,
         # opened on first listen: open it now so it is not counted as a leak.
         _reservedFD.reserve()
         self._before = openDescriptors()
-        self.reactor = EPollReactor()
+        self.reactor = privateReactor()
         self._thread = threading.Thread(
             target=self.reactor.run, kwargs={"installSignalHandlers": False}, daemon=True
         )
