@@ -1311,3 +1311,40 @@ def test_emitter_matches_a_plain_list_model_of_nodes_rules(ops: list[tuple[Any, 
                     entry.fn == index for entry in entries
                 )
         assert harness.emitter.eventNames() == model.eventNames()
+
+
+class _EmitsBeforeInit(EventEmitter):
+    """Node's test-event-emitter-subclass.js: once/emit before the base initialiser."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.once(1, lambda: log.append("once"))
+        self.emit(1)
+        self.on("later", lambda: log.append("kept"))
+        super().__init__()
+
+
+def test_a_subclass_may_use_the_emitter_before_calling_the_base_initialiser() -> None:
+    log: list[str] = []
+    emitter = _EmitsBeforeInit(log)
+    emitter.emit("later")
+    assert log == ["once", "kept"]
+    assert emitter.getMaxListeners() == EventEmitter.defaultMaxListeners
+
+
+class _NeverInitialised(EventEmitter):
+    def __init__(self) -> None:
+        pass
+
+
+def test_a_subclass_that_never_calls_the_base_initialiser_still_emits() -> None:
+    emitter = _NeverInitialised()
+    seen: list[object] = []
+    emitter.on("x", seen.append)
+    assert emitter.emit("x", 1) is True
+    assert seen == [1]
+    assert emitter.eventNames() == ["x"]
+
+
+def test_a_missing_attribute_of_an_emitter_is_still_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="'EventEmitter' object has no attribute 'nothing'"):
+        EventEmitter().nothing  # type: ignore[attr-defined]  # noqa: B018

@@ -19,7 +19,7 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.logger import globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 
-from txnetserver import AddressInfo, Server, createServer, errors
+from txnetserver import AddressInfo, Server, Socket, createServer, errors
 from txnetserver._tick import nextTick
 
 from ._loopback import (
@@ -597,10 +597,20 @@ class ConnectionAccountingTests(ServerTestCase):
         await secondClosed
         self.assertEqual(await count(), 0)
 
-    def test_get_connections_without_callback_raises(self) -> None:
+    def test_get_connections_with_a_none_callback_raises(self) -> None:
         server = self.makeServer()
         with self.assertRaises(errors.ERR_INVALID_ARG_TYPE) as raised:
-            server.getConnections(None)  # type: ignore[arg-type]
+            server.getConnections(None)
+        self.assertEqual(
+            str(raised.exception),
+            'The "callback" argument must be of type function. Received None',
+        )
+
+    def test_get_connections_with_no_argument_raises_node_s_error(self) -> None:
+        server = self.makeServer()
+        with self.assertRaises(errors.ERR_INVALID_ARG_TYPE) as raised:
+            server.getConnections()
+        self.assertEqual(raised.exception.code, "ERR_INVALID_ARG_TYPE")
         self.assertEqual(
             str(raised.exception),
             'The "callback" argument must be of type function. Received None',
@@ -995,6 +1005,17 @@ class EndpointTests(ServerTestCase):
 
         server = self.makeServer()
         self.assertTrue(verifyObject(IProtocolFactory, server.factory))
+
+    def test_server_is_the_owner_its_accepted_sockets_report_to(self) -> None:
+        from zope.interface.verify import verifyObject
+
+        from txnetserver._socket import ISocketOwner
+
+        server = self.makeServer()
+        self.assertTrue(verifyObject(ISocketOwner, server))
+        sock = server._admit(None)
+        self.assertIsInstance(sock, Socket)
+        self.assertIs(sock._owner, server)  # type: ignore[union-attr]
 
 
 class ConstructionTests(ServerTestCase):

@@ -561,15 +561,15 @@ def _fdNumber(fd: int | float) -> int:
     return int(fd)
 
 
-def _validatePort(port: int | float | str) -> int:
-    """Node's ``validatePort(port, 'options.port')`` then ``port | 0``."""
+def _validatePort(port: int | float | str, name: str = "options.port") -> int:
+    """Node's ``validatePort(port, name)`` then ``port | 0``."""
     if isinstance(port, str):
         number = jsNumber(port) if port.strip(_JS_WHITESPACE) else math.nan
     else:
         number = _toFloat(port)
     # +port === (+port >>> 0) && port <= 0xFFFF: an integer in 0..65535.
     if not (0 <= number <= 0xFFFF and number.is_integer()):
-        raise ERR_SOCKET_BAD_PORT("options.port", port)
+        raise ERR_SOCKET_BAD_PORT(name, port)
     return int(number)
 
 

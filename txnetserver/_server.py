@@ -21,6 +21,7 @@ from twisted.internet.interfaces import IAddress, IListeningPort, ITransport
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
+from zope.interface import implementer
 
 from txnetserver._address import AddressInfo, addressInfoFromTwisted
 from txnetserver._errors import (
@@ -54,7 +55,7 @@ from txnetserver._ports import (
     portFileno,
 )
 from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
-from txnetserver._socket import Socket
+from txnetserver._socket import ISocketOwner, Socket
 from txnetserver._tick import nextTick
 
 __all__ = ["Server", "createServer"]
@@ -110,6 +111,7 @@ class _RefuseConnection(Protocol):
         transport.loseConnection()
 
 
+@implementer(ISocketOwner)
 class Server(EventEmitter):
     """
     Node's ``net.Server``: ``listen()``, ``address()``, ``close()``,
@@ -423,7 +425,7 @@ class Server(EventEmitter):
         Every accepted connection comes here first, in Node's order:
         ``maxConnections`` → close and ``'drop'``; ``blockList`` → close
         silently; otherwise a :class:`Socket`, counted and announced with
-        ``'connection'`` once its transport exists (:meth:`_onSocketConnected`).
+        ``'connection'`` once its transport exists (:meth:`socketConnected`).
         """
         maxConnections = self.maxConnections
         # Node 22 rule: any non-null limit counts, so 0 refuses everything.
@@ -436,6 +438,7 @@ class Server(EventEmitter):
                 return _RefuseConnection()
         return Socket(
             self,
+            owner=self,
             allowHalfOpen=self.allowHalfOpen,
             pauseOnConnect=self.pauseOnConnect,
             highWaterMark=self.highWaterMark,
@@ -446,7 +449,10 @@ class Server(EventEmitter):
         # The server keeps listening; Node reports the failure as 'error'.
         nextTick(self._reactor, self._emitError, errnoException(error.errno or 0, "accept"))
 
-    def _onSocketConnected(self, socket: Socket) -> None:
+    # -- ISocketOwner: the sockets it accepted report here -------------------------
+
+    def socketConnected(self, socket: Socket) -> None:
+        """An accepted socket has its transport: count it, apply options, ``'connection'``."""
         self._connections += 1
         self._sockets.add(socket)
         if self.noDelay:
@@ -458,7 +464,8 @@ class Server(EventEmitter):
         except BaseException as e:
             socket._listenerFailed(e)
 
-    def _onSocketClosed(self, socket: Socket) -> None:
+    def socketClosed(self, socket: Socket) -> None:
+        """An accepted socket is destroyed: count it out; ``'close'`` if it was the last."""
         self._connections -= 1
         self._sockets.discard(socket)
         self._emitCloseIfDrained()
@@ -540,8 +547,14 @@ class Server(EventEmitter):
             return self._endpointPath
         return self._pipeName
 
-    def getConnections(self, callback: Callable[[BaseException | None, int], object]) -> Server:
-        """Node's ``server.getConnections(cb)``: ``cb(None, count)`` on the next tick."""
+    def getConnections(
+        self, callback: Callable[[BaseException | None, int], object] | None = None
+    ) -> Server:
+        """
+        Node's ``server.getConnections(cb)``: ``cb(None, count)`` on the next tick.
+
+        :raises ERR_INVALID_ARG_TYPE: ``callback`` missing or not callable.
+        """
         if not callable(callback):
             raise ERR_INVALID_ARG_TYPE("callback", "function", callback)
         nextTick(self._reactor, callback, None, self._connections)
