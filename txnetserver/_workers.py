@@ -83,9 +83,7 @@ class _Worker(ProcessProtocol):
         self.ended.callback(None)
 
 
-# Not twisted.runner.procmon.ProcessMonitor: it cannot hand a child the shared socket (no
-# childFDs), its stopService does not wait for the processes, and it SIGKILLs them after a
-# fixed killTime, cutting a worker's graceful stop short.
+# Not procmon.ProcessMonitor: no childFDs (the shared socket), no wait on stop, SIGKILL at killTime.
 class WorkersService(Service):
     """
     Run ``count`` worker processes on one shared listening socket and keep
