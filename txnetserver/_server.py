@@ -205,8 +205,8 @@ class Server(EventEmitter):
 
         An IP address is bound at once.  Before the reactor runs, a host name
         is looked up on the spot (blocking); while it runs, the lookup stays
-        asynchronous, as are endpoints that answer later.  ``'listening'`` still comes on the next
-        tick, as after :meth:`listen`.
+        asynchronous, as are endpoints that answer later.  ``'listening'``
+        still comes on the next tick, as after :meth:`listen`.
 
         :returns: ``True`` if the server is listening now; ``False`` if the
             bind waits for a lookup or an endpoint, whose outcome is emitted

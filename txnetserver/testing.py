@@ -47,9 +47,7 @@ __all__ = [
 _MAX_PUMP_ROUNDS = 10_000  # a pump that never settles is a bug in the test
 
 
-# Not twisted.test.iosim.FakeTransport or twisted.internet.testing.StringTransport: they have
-# no half-close (loseWriteConnection is a no-op), no RST abort, no read pausing and no write
-# backpressure, which Node's socket semantics rest on.
+# Not iosim.FakeTransport/StringTransport: no half-close, RST, read pause or write backpressure.
 @implementer(ITCPTransport)
 class MemoryTransport:
     """
