@@ -723,13 +723,38 @@ def test_a_socket_reports_to_its_owner_once_connected_and_once_closed(
 ) -> None:
     owner = RecordingOwner()
     assert verifyObject(ISocketOwner, owner)
-    sock = Socket(reactor=memoryNetwork.reactor, owner=owner)
+    sock = Socket._accepted(
+        owner,
+        None,
+        reactor=memoryNetwork.reactor,
+        allowHalfOpen=False,
+        pauseOnConnect=False,
+        highWaterMark=1024,
+        noDelay=True,
+        keepAlive=False,
+        keepAliveInitialDelay=0,
+    )
     closes = recordOn(sock, "close")
-    attach(memoryNetwork, sock)
+    client = attach(memoryNetwork, sock)
     assert owner.log == [("connected", sock)]
+    assert client.transport is not None and client.transport.noDelay  # applied before
+    assert sock.writableHighWaterMark == 1024
     sock.destroy()
     # Counted out synchronously, before 'close' (Node's server._connections).
     assert (owner.log, closes) == ([("connected", sock), ("closed", sock)], [])
     memoryNetwork.pump()
     assert closes == [("close", (False,))]
     assert len(owner.log) == 2
+
+
+def test_tcp_options_given_before_the_connection_apply_once_it_exists(
+    memoryNetwork: MemoryNetwork,
+) -> None:
+    # Node remembers noDelay/keepAlive from the options or from calls made
+    # while pending, and sets them on the handle it connects.
+    sock = Socket({"noDelay": True}, reactor=memoryNetwork.reactor)
+    other = Socket(reactor=memoryNetwork.reactor).setKeepAlive(True).setNoDelay(False)
+    first, second = attach(memoryNetwork, sock), attach(memoryNetwork, other)
+    assert first.transport is not None and second.transport is not None
+    assert (first.transport.noDelay, first.transport.keepAlive) == (True, False)
+    assert (second.transport.noDelay, second.transport.keepAlive) == (False, True)

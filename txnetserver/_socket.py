@@ -1,5 +1,5 @@
 """
-``txnetserver.Socket``: an accepted connection with Node's ``net.Socket`` API.
+``txnetserver.Socket``: a TCP or UNIX connection with Node's ``net.Socket`` API.
 
 One object per connection is both the Twisted protocol (``dataReceived``,
 ``readConnectionLost``, ``connectionLost``) and the Node stream (``'data'``,
@@ -29,7 +29,6 @@ from twisted.python.failure import Failure
 from zope.interface import Interface, implementer
 
 from txnetserver._address import AddressInfo
-from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK
 from txnetserver._encoding import decoderFor, encodeChunk, normalizeEncoding
 from txnetserver._errors import (
     ERR_SOCKET_CLOSED,
@@ -43,6 +42,7 @@ from txnetserver._handles import handlesFor
 from txnetserver._lifecycle import INITIAL, Event, Reading, SocketState
 from txnetserver._pipe import Pipe
 from txnetserver._socketinfo import _UNSET, SocketInfo
+from txnetserver._socketoptions import normalizeSocketOptions
 from txnetserver._tick import nextTick
 from txnetserver._timeouts import SocketTimeouts
 
@@ -73,7 +73,9 @@ class ISocketOwner(Interface):
 @implementer(IProtocol, IHalfCloseableProtocol, IPushProducer)
 class Socket(SocketInfo, SocketTimeouts):
     """
-    An accepted connection, as Node's ``net.Socket`` (server side).
+    Node's ``net.Socket``: a connection a :class:`~txnetserver.Server`
+    accepted, or one made with ``Socket([options])`` whose transport comes
+    later (Twisted's ``makeConnection``, as a client endpoint gives it).
 
     Events: ``'data'`` (``bytes``, or ``str`` after :meth:`setEncoding`),
     ``'end'`` (the peer sent FIN), ``'finish'`` (our FIN went out after every
@@ -88,9 +90,12 @@ class Socket(SocketInfo, SocketTimeouts):
         "_echoListener",
         "_exactBuffer",
         "_flowing",
+        "_keepAlive",
+        "_keepAliveInitialDelay",
         "_lastActive",
         "_local",
         "_needDrain",
+        "_noDelay",
         "_owner",
         "_pausedBytes",
         "_pendingWriteCallbacks",
@@ -115,28 +120,91 @@ class Socket(SocketInfo, SocketTimeouts):
         "writableHighWaterMark",
     )
 
-    def __init__(
-        self,
-        server: Server | None = None,
-        *,
-        owner: ISocketOwner | None = None,
-        allowHalfOpen: object = False,
-        pauseOnConnect: bool = False,
-        highWaterMark: int | float = DEFAULT_HIGH_WATER_MARK,
-        reactor: Any = None,
-    ) -> None:
+    def __init__(self, options: object = None, /, *, reactor: Any = None, **kwargs: object) -> None:
+        """
+        Node's ``new net.Socket([options])``: a socket with no connection yet
+        (``pending``) until ``connect()``, or a Twisted client endpoint through
+        :meth:`makeConnection`, gives it a transport.  ``options`` (a mapping,
+        or keyword arguments): ``allowHalfOpen``, ``highWaterMark`` (or
+        ``readableHighWaterMark``/``writableHighWaterMark``), ``noDelay``,
+        ``keepAlive``, ``keepAliveInitialDelay`` (ms), ``signal``, ``fd``.
+        """
         super().__init__()
+        normalized = normalizeSocketOptions(options, kwargs)
+        self._setUp(
+            reactor,
+            None,
+            None,
+            allowHalfOpen=normalized.allowHalfOpen,
+            pauseOnConnect=False,
+            readableHighWaterMark=normalized.readableHighWaterMark,
+            writableHighWaterMark=normalized.writableHighWaterMark,
+            noDelay=normalized.noDelay,
+            keepAlive=normalized.keepAlive,
+            keepAliveInitialDelay=normalized.keepAliveInitialDelay,
+        )
+
+    @classmethod
+    def _accepted(
+        cls,
+        owner: ISocketOwner,
+        server: Server | None,
+        *,
+        reactor: Any,
+        allowHalfOpen: object,
+        pauseOnConnect: bool,
+        highWaterMark: int | float,
+        noDelay: bool,
+        keepAlive: bool,
+        keepAliveInitialDelay: int,
+    ) -> Socket:
+        """A socket for an accepted connection, with its server's (validated) options."""
+        sock = cls.__new__(cls)
+        super(Socket, sock).__init__()
+        sock._setUp(
+            reactor,
+            owner,
+            server,
+            allowHalfOpen=allowHalfOpen,
+            pauseOnConnect=pauseOnConnect,
+            readableHighWaterMark=highWaterMark,
+            writableHighWaterMark=highWaterMark,
+            noDelay=noDelay,
+            keepAlive=keepAlive,
+            keepAliveInitialDelay=keepAliveInitialDelay,
+        )
+        return sock
+
+    def _setUp(
+        self,
+        reactor: Any,
+        owner: ISocketOwner | None,
+        server: Server | None,
+        *,
+        allowHalfOpen: object,
+        pauseOnConnect: bool,
+        readableHighWaterMark: int | float,
+        writableHighWaterMark: int | float,
+        noDelay: bool,
+        keepAlive: bool,
+        keepAliveInitialDelay: int,
+    ) -> None:
         if reactor is None:
             from twisted.internet import reactor as _globalReactor
 
             reactor = _globalReactor
         self._reactor = reactor
-        self.server = server
         self._owner = owner
+        self.server = server
         self.transport: Any = None
         self.allowHalfOpen = allowHalfOpen
-        self.readableHighWaterMark = highWaterMark
-        self.writableHighWaterMark = highWaterMark
+        self.readableHighWaterMark = readableHighWaterMark
+        self.writableHighWaterMark = writableHighWaterMark
+        # TCP options set before there is a transport (Node's kSetNoDelay,
+        # kSetKeepAlive): applied by makeConnection.
+        self._noDelay = noDelay
+        self._keepAlive = keepAlive
+        self._keepAliveInitialDelay = keepAliveInitialDelay
         self.bytesRead = 0
         self.bytesWritten = 0
         # Where the connection, reading and writing sides are (_lifecycle.py):
@@ -236,6 +304,10 @@ class Socket(SocketInfo, SocketTimeouts):
             # pauseOnConnect: the kernel buffers what arrives until resume().
             self._readPaused = True
             transport.pauseProducing()  # type: ignore[attr-defined]
+        if self._noDelay:
+            self.setNoDelay(True)
+        if self._keepAlive:
+            self.setKeepAlive(True, self._keepAliveInitialDelay * 1000)
         if self._refed:
             handlesFor(self._reactor).hold(self)
         queue, self._connectQueue = self._connectQueue, []
