@@ -1,5 +1,5 @@
 """
-What an accepted socket *is*, as Node reports it: addresses (cached the way
+What a socket *is*, as Node reports it: addresses (cached the way
 Node caches them), ``readyState`` and the TCP options.  A mixin of
 :class:`txnetserver.Socket`, which owns the attributes it reads.
 """
@@ -63,6 +63,13 @@ class SocketInfo:
         return self
 
     # -- addresses and state --------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"<Socket {self.readyState} remote={self._peerText()}>"
+
+    def _peerText(self) -> str:
+        peer = self._remote if self._remote is not _UNSET else None
+        return f"{peer.address}:{peer.port}" if isinstance(peer, AddressInfo) else "-"
 
     def _peer(self) -> AddressInfo | None:
         remote = self._remote
