@@ -470,13 +470,16 @@ class Server(EventEmitter):
             host = getattr(addr, "host", None)
             if host is not None and blockList.checkPeer(host):
                 return _RefuseConnection()
-        return Socket(
+        return Socket._accepted(
             self,
-            owner=self,
+            self,
+            reactor=self._reactor,
             allowHalfOpen=self.allowHalfOpen,
             pauseOnConnect=self.pauseOnConnect,
             highWaterMark=self.highWaterMark,
-            reactor=self._reactor,
+            noDelay=self.noDelay,
+            keepAlive=self.keepAlive,
+            keepAliveInitialDelay=self.keepAliveInitialDelay,
         )
 
     def _acceptFailed(self, error: OSError) -> None:
@@ -486,13 +489,9 @@ class Server(EventEmitter):
     # -- ISocketOwner: the sockets it accepted report here -------------------------
 
     def socketConnected(self, socket: Socket) -> None:
-        """An accepted socket has its transport: count it, apply options, ``'connection'``."""
+        """An accepted socket has its transport and TCP options: count it, ``'connection'``."""
         self._connections += 1
         self._sockets.add(socket)
-        if self.noDelay:
-            socket.setNoDelay(True)
-        if self.keepAlive:
-            socket.setKeepAlive(True, self.keepAliveInitialDelay * 1000)
         try:
             self.emit("connection", socket)
         except BaseException as e:
