@@ -18,7 +18,7 @@ from twisted.internet.error import ConnectionRefusedError
 from twisted.logger import globalLogPublisher
 from twisted.trial.unittest import TestCase
 
-from txnetserver import AddressInfo, Server, createServer, errors
+from txnetserver import AddressInfo, Server, Socket, createServer, errors
 from txnetserver._tick import nextTick
 
 from ._loopback import (
@@ -983,6 +983,17 @@ class EndpointTests(ServerTestCase):
 
         server = self.makeServer()
         self.assertTrue(verifyObject(IProtocolFactory, server.factory))
+
+    def test_server_is_the_owner_its_accepted_sockets_report_to(self) -> None:
+        from zope.interface.verify import verifyObject
+
+        from txnetserver._socket import ISocketOwner
+
+        server = self.makeServer()
+        self.assertTrue(verifyObject(ISocketOwner, server))
+        sock = server._admit(None)
+        self.assertIsInstance(sock, Socket)
+        self.assertIs(sock._owner, server)  # type: ignore[union-attr]
 
 
 class ConstructionTests(ServerTestCase):

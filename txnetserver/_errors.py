@@ -28,6 +28,7 @@ __all__ = [
     "ERR_SERVER_NOT_RUNNING",
     "ERR_SOCKET_BAD_PORT",
     "ERR_SOCKET_CLOSED",
+    "ERR_SOCKET_CLOSED_BEFORE_CONNECTION",
     "ERR_STREAM_DESTROYED",
     "ERR_STREAM_WRITE_AFTER_END",
     "ERR_UNHANDLED_ERROR",
@@ -259,6 +260,15 @@ class ERR_SOCKET_CLOSED(NodeError, RuntimeError):
 
     def __init__(self) -> None:
         super().__init__("Socket is closed")
+
+
+class ERR_SOCKET_CLOSED_BEFORE_CONNECTION(NodeError, RuntimeError):
+    """A write queued while connecting, when the socket closed before it connected."""
+
+    code = "ERR_SOCKET_CLOSED_BEFORE_CONNECTION"
+
+    def __init__(self) -> None:
+        super().__init__("Socket closed before the connection was established")
 
 
 class ERR_INVALID_HANDLE_TYPE(NodeError, TypeError):

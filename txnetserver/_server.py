@@ -25,6 +25,7 @@ from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 from twisted.python.failure import Failure
+from zope.interface import implementer
 
 from txnetserver._address import AddressInfo, addressInfoFromTwisted
 from txnetserver._errors import (
@@ -59,7 +60,7 @@ from txnetserver._ports import (
     portFileno,
 )
 from txnetserver._proxytrust import TrustedSources, isTrustedPeer, trustedProxies
-from txnetserver._socket import Socket
+from txnetserver._socket import ISocketOwner, Socket
 from txnetserver._tick import nextTick
 
 __all__ = ["Server", "createServer"]
@@ -119,6 +120,7 @@ class _RefuseConnection(Protocol):
         transport.loseConnection()
 
 
+@implementer(ISocketOwner)
 class Server(EventEmitter):
     """
     Node's ``net.Server``: ``listen()``, ``address()``, ``close()``,
@@ -431,7 +433,7 @@ class Server(EventEmitter):
         Every accepted connection comes here first, in Node's order:
         ``maxConnections`` → close and ``'drop'``; ``blockList`` → close
         silently; otherwise a :class:`Socket`, counted and announced with
-        ``'connection'`` once its transport exists (:meth:`_onSocketConnected`).
+        ``'connection'`` once its transport exists (:meth:`socketConnected`).
         """
         maxConnections = self.maxConnections
         # Node 22 rule: any non-null limit counts, so 0 refuses everything.
@@ -446,6 +448,7 @@ class Server(EventEmitter):
                 return _RefuseConnection()
         return Socket(
             self,
+            owner=self,
             allowHalfOpen=self.allowHalfOpen,
             pauseOnConnect=self.pauseOnConnect,
             highWaterMark=self.highWaterMark,
@@ -456,7 +459,10 @@ class Server(EventEmitter):
         # The server keeps listening; Node reports the failure as 'error'.
         nextTick(self._reactor, self._emitError, errnoException(error.errno or 0, "accept"))
 
-    def _onSocketConnected(self, socket: Socket) -> None:
+    # -- ISocketOwner: the sockets it accepted report here -------------------------
+
+    def socketConnected(self, socket: Socket) -> None:
+        """An accepted socket has its transport: count it, apply options, ``'connection'``."""
         self._connections += 1
         self._sockets.add(socket)
         if self.noDelay:
@@ -468,7 +474,8 @@ class Server(EventEmitter):
         except BaseException as e:
             socket._listenerFailed(e)
 
-    def _onSocketClosed(self, socket: Socket) -> None:
+    def socketClosed(self, socket: Socket) -> None:
+        """An accepted socket is destroyed: count it out; ``'close'`` if it was the last."""
         self._connections -= 1
         self._sockets.discard(socket)
         self._emitCloseIfDrained()
