@@ -442,11 +442,10 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
 
     def _logFailure(self, message: str, failure: Failure) -> None:
         """
-        Log a failure of this socket's application code, or hand it to the
-        server's ``_failureObserver`` (``twistd netserver`` rate-limits them).
+        Log a failure of this socket's application code, or hand it to its
+        owner's ``_failureObserver`` (``twistd netserver`` rate-limits them).
         """
-        server = self.server
-        observer = getattr(server, "_failureObserver", None)
+        observer = getattr(self._owner, "_failureObserver", None)
         if observer is not None:
             observer(self, message, failure)
         else:

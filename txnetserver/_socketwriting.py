@@ -153,7 +153,7 @@ class SocketWriting(EventEmitter):
         # A paused streaming producer would stop Twisted from finishing the
         # close once the buffer empties; nothing is written after end().
         transport.unregisterProducer()
-        if self._state.peerEnded or _isTLS(transport):
+        if self._state.peerEnded or isTLS(transport):
             # TLS has no half-close of its own: its loseConnection sends
             # close_notify after the queued data and closes once the peer
             # answers (Twisted forwards loseWriteConnection to the TCP
@@ -262,7 +262,7 @@ class SocketWriting(EventEmitter):
         """IPushProducer: the transport is going away; ``connectionLost`` follows."""
 
 
-def _isTLS(transport: object) -> bool:
+def isTLS(transport: object) -> bool:
     """Whether ``transport`` is Twisted's TLS layer (only if it was imported)."""
     tls = sys.modules.get("twisted.protocols.tls")
     return tls is not None and isinstance(transport, tls.TLSMemoryBIOProtocol)

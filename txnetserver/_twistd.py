@@ -22,7 +22,8 @@ from txnetserver._defaults import LOG_BURST, LOG_INTERVAL
 from txnetserver._errors import NodeError
 from txnetserver._server import Server
 from txnetserver._service import NetServerService
-from txnetserver._socket import Socket, _isTLS
+from txnetserver._socket import Socket
+from txnetserver._socketwriting import isTLS
 
 __all__ = ["AcceptEpisodes", "RateLimitedLog", "TwistdService", "watch"]
 
@@ -194,7 +195,7 @@ def watch(server: Server, timeouts: Timeouts) -> RateLimitedLog:
 
     def onConnection(socket: Socket) -> None:
         episodes.accepted()
-        if timeouts.tlsHandshake and _isTLS(socket.transport):
+        if timeouts.tlsHandshake and isTLS(socket.transport):
             _handshakeDeadline(socket, timeouts.tlsHandshake)
         if timeouts.idle:
             socket.setTimeout(timeouts.idle, socket.destroy)
