@@ -3,9 +3,33 @@ txnetserver: Node.js's ``net.Server`` API, done right, in Python on Twisted.
 
 Importing this package never installs a reactor: the global reactor is looked
 up lazily, the first time an object without an explicit ``reactor=`` needs it.
+
+The modules, in layers; each imports only from its own layer and the ones listed before it:
+
+1. Node semantics that need no reactor, tested without one: ``_events``
+   (EventEmitter), ``_errors`` (Node's error codes and messages),
+   ``_listen`` and ``_connectargs`` (``createServer()``/``listen()`` and
+   ``connect()`` arguments to frozen requests), ``_lifecycle`` (the socket's
+   states and transitions), ``_netutil`` (``isIP``, ``SocketAddress``),
+   ``_address``, ``_blocklist``, ``_abort``, ``_encoding``, and ``_defaults``
+   (every default value, once).
+2. The Twisted seam, where Node's events meet the reactor: ``_ports``
+   (listening sockets, socket options, OS quirks), ``_transport`` (server
+   transports), ``_tick`` (``process.nextTick``), ``_handles`` (which handles
+   keep the process alive), ``_resolve`` (``dns.lookup``), ``_connector``
+   (``connect()`` on Twisted's client endpoints), ``reactor`` (the optional
+   lean reactor).
+3. The objects: ``_server`` (``Server``: listening, the one accept path,
+   ``close()``; ``_proxy`` reads a PROXY protocol header before it) and
+   ``_socket`` (``Socket``, with ``_socketinfo``, ``_timeouts`` and ``_pipe``).
+4. Process and application: ``_runner`` (``run()``: Node's process lifetime),
+   ``_service`` (``NetServerService`` for Twisted applications), ``_tap``
+   (``twistd netserver``), ``_workers`` and ``_worker`` (``--workers``), and
+   ``testing`` with ``_pytest_plugin`` (handlers tested without sockets).
 """
 
 from txnetserver import errors
+from txnetserver import types as types  # named there; not in __all__ (a stdlib name)
 from txnetserver._abort import AbortController, AbortSignal
 from txnetserver._address import AddressInfo
 from txnetserver._blocklist import BlockList
@@ -27,6 +51,9 @@ from txnetserver._service import NetServerService
 from txnetserver._socket import Socket
 from txnetserver._workers import WorkersService
 
+__version__ = "0.2.0.dev0"
+"""This release's version (PEP 440); the packaging metadata reads it from here."""
+
 __all__ = [
     "AbortController",
     "AbortSignal",
@@ -39,6 +66,7 @@ __all__ = [
     "Socket",
     "SocketAddress",
     "WorkersService",
+    "__version__",
     "connect",
     "createConnection",
     "createServer",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, overload
 
-from txnetserver._connectargs import normalizeSocketOptions, parseConnectArgs
+from txnetserver._connectargs import parseConnectArgs
 from txnetserver._listen import _jsTruthy
 from txnetserver._socket import Socket
 
@@ -87,13 +87,10 @@ def connect(*args: Any, reactor: Any = None, **kwargs: Any) -> Socket:
     :raises txnetserver.errors.NodeError: Node's argument errors.
     """
     parsed = parseConnectArgs(args, kwargs)
-    options = normalizeSocketOptions(parsed.options)
-    socket = Socket(reactor=reactor, allowHalfOpen=options.allowHalfOpen)
-    socket._connectOptions = options
-    if options.signal is not None:
-        socket._watchSignal(options.signal)
-    if _jsTruthy(options.timeout):
-        socket.setTimeout(options.timeout)  # type: ignore[arg-type]
+    socket = Socket(parsed.options, reactor=reactor)
+    timeout = parsed.options.get("timeout")
+    if _jsTruthy(timeout):
+        socket.setTimeout(timeout)  # type: ignore[arg-type]
     return socket.connect(parsed)
 
 

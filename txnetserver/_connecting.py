@@ -13,12 +13,7 @@ from __future__ import annotations
 from typing import Any, Self
 
 from txnetserver._abort import AbortSignalLike
-from txnetserver._connectargs import (
-    ConnectArgs,
-    SocketOptions,
-    parseConnectArgs,
-    resolveConnectRequest,
-)
+from txnetserver._connectargs import ConnectArgs, parseConnectArgs, resolveConnectRequest
 from txnetserver._connector import Connection
 from txnetserver._errors import AbortError
 from txnetserver._events import EventEmitter
@@ -39,18 +34,11 @@ class SocketConnect(EventEmitter):
     _state: SocketState
     _refed: bool
     _connection: Connection | None
-    _connectOptions: SocketOptions | None
 
     def _startConnecting(self) -> None:
         raise NotImplementedError  # Socket's
 
     def destroy(self, error: BaseException | None = None) -> Self:
-        raise NotImplementedError  # Socket's
-
-    def setNoDelay(self, noDelay: bool = True) -> Self:
-        raise NotImplementedError  # Socket's
-
-    def setKeepAlive(self, enable: bool = False, initialDelay: float = 0) -> Self:
         raise NotImplementedError  # Socket's
 
     def connect(self, *args: Any, **kwargs: Any) -> Self:
@@ -92,13 +80,7 @@ class SocketConnect(EventEmitter):
         return connection.attemptedAddresses if connection is not None else None
 
     def _afterConnect(self) -> None:
-        """Node's ``afterConnect``: the socket options, then ``'connect'`` and ``'ready'``."""
-        options = self._connectOptions
-        if options is not None:
-            if options.noDelay:
-                self.setNoDelay(True)
-            if options.keepAlive:
-                self.setKeepAlive(True, options.keepAliveInitialDelay * 1000)
+        """Node's ``afterConnect`` (makeConnection applied the TCP options): 'connect', 'ready'."""
         self.emit("connect")
         self.emit("ready")
 

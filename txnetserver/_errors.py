@@ -14,6 +14,7 @@ OS failures are :class:`NodeSystemError`, an :class:`OSError` carrying Node's
 
 from __future__ import annotations
 
+import builtins
 import errno as _errno
 import math
 from collections.abc import Iterable, Sequence
@@ -366,8 +367,11 @@ class AbortError(NodeError):
         self.cause = cause
 
 
-class TimeoutError(NodeError):
-    """The reason of ``AbortSignal.timeout(ms)`` once it fires."""
+class TimeoutError(NodeError, builtins.TimeoutError):
+    """
+    The reason of ``AbortSignal.timeout(ms)`` once it fires: Node's
+    ``DOMException`` named ``TimeoutError``, and a Python :class:`TimeoutError`.
+    """
 
     code = "ABORT_ERR"
     name = "TimeoutError"
@@ -452,7 +456,7 @@ def uvExceptionWithHostPort(
     errnum: int, syscall: str, address: str | None, port: int | None
 ) -> NodeSystemError:
     """
-    Node's ``UVExceptionWithHostPort``, used for listen errors (§1.8):
+    Node's ``UVExceptionWithHostPort``, used for listen errors (``lib/internal/errors.js``):
     ``listen EADDRINUSE: address already in use :::8000``.  The port is part of
     the message only when it is positive; ``err.port`` is set only when truthy.
     """
@@ -489,7 +493,7 @@ def _strerror(errnum: int) -> str:
 
 
 def epipeAfterEnd() -> NodeSystemError:
-    """The error a write gets after the peer ended a non-half-open socket (§2)."""
+    """The error a write gets after the peer ended a non-half-open socket."""
     return NodeSystemError(
         _errno.EPIPE, "write", "This socket has been ended by the other party", code="EPIPE"
     )
