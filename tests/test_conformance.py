@@ -17,6 +17,7 @@ import math
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -594,6 +595,44 @@ def test_auto_select_family_defaults_agree_with_node(node: NodeOracle, op: str, 
     assert comparable(runPythonNetutil(op, value)) == comparable(node.ask(case))
 
 
+CLIENT_SCENARIOS = os.path.join(os.path.dirname(RUNNER), "client_scenarios")
+
+
+def runScenario(command: list[str]) -> dict[str, Any]:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return outcome
+
+
+@pytest.mark.conformance("connect() scenarios")
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        "refused",
+        "unresolvable",
+        "customLookup",
+        "allFamiliesRefused",
+        "abort",
+        "timeoutWhileConnecting",
+        "writeBeforeConnect",
+        "halfCloseBothWays",
+        "destroyDuringConnect",
+    ],
+)
+def test_client_scenarios_agree_with_node(node: NodeOracle, scenario: str) -> None:
+    """
+    The same client scenario (tests/conformance/client_scenarios.js and .py,
+    each against servers of its own on 127.0.0.1) gives the same events, with
+    the same arguments and errors (code, message, syscall, address, port,
+    hostname; AggregateError's errors), in the same order, and the same state.
+    """
+    nodeBinary = node.process.args[0]  # type: ignore[index]
+    expected = runScenario([nodeBinary, CLIENT_SCENARIOS + ".js", scenario])
+    actual = runScenario([sys.executable, CLIENT_SCENARIOS + ".py", scenario])
+    assert actual == expected
+
+
 # -- the conformance status page (docs/conformance-status.md) -------------------------------
 
 # Differences from Node that txnetserver makes on purpose, by area: the
@@ -609,6 +648,13 @@ DIVERGENCES: dict[str, list[str]] = {
         '`None` for `highWaterMark`, `keepAliveInitialDelay` or `signal` means "not given"; '
         "Node throws for `null` there.",
         "`createServer([])` is rejected (a list is not an options object); Node accepts arrays.",
+    ],
+    "connect() scenarios": [
+        "The Node side answers `nothing.invalid` with a `lookup` option that fails as "
+        "`dns.lookup` would (ENOTFOUND), so that no query leaves the machine; txnetserver's "
+        "default lookup fails `.invalid` names without a query (RFC 6761).",
+        "Family racing: after a failed attempt, txnetserver starts the next one at the next "
+        "attempt tick (Twisted's `HostnameEndpoint`), Node at once; the events are the same.",
     ],
     "SocketAddress": [
         "A string `port` is taken as its number, and a `flowlabel` of 2**20 or more raises "

@@ -43,6 +43,7 @@ from twisted.internet.endpoints import (
 )
 from twisted.internet.interfaces import (
     IAddress,
+    IHalfCloseableProtocol,
     IHostnameResolver,
     IHostResolution,
     IProtocol,
@@ -56,7 +57,7 @@ from twisted.internet.interfaces import (
 )
 from twisted.internet.protocol import Protocol as TwistedProtocol
 from twisted.python.failure import Failure
-from zope.interface import implementer
+from zope.interface import alsoProvides, implementer
 
 from txnetserver._connectargs import ConnectRequest, EndpointConnect, TCPConnect, UNIXConnect
 from txnetserver._errors import (
@@ -278,8 +279,29 @@ class Connection:
 
         def connected(protocol: IProtocol) -> None:
             self._attempt = None
+            _keepHalfClose(
+                getattr(getattr(protocol, "transport", None), "protocol", None), protocol
+            )
 
         attempt.addCallbacks(connected, failed)
+
+
+def _keepHalfClose(wrapper: object, protocol: IProtocol) -> None:
+    """
+    Twisted's client endpoints wrap our protocol in one that should provide
+    the interfaces ours does, but it declares each with ``directlyProvides``
+    in turn, so only the last (``IHandshakeListener``) stays, and our
+    ``writeConnectionLost`` ('finish' after our FIN) is never called.  The
+    wrapper forwards the method; declaring the interface again is enough.
+    """
+    if (
+        wrapper is not None
+        and wrapper is not protocol
+        and IHalfCloseableProtocol.providedBy(protocol)
+        and not IHalfCloseableProtocol.providedBy(wrapper)
+        and callable(getattr(wrapper, "writeConnectionLost", None))
+    ):
+        alsoProvides(wrapper, IHalfCloseableProtocol)
 
 
 def _asAnswer(entry: object) -> tuple[object, object]:
