@@ -14,6 +14,7 @@ from txnetserver._runner import run
 from txnetserver._server import Server, createServer
 from txnetserver._service import NetServerService
 from txnetserver._socket import Socket
+from txnetserver._transport import nodeTransportFor
 from txnetserver._workers import WorkersService
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "createServer",
     "errorMonitor",
     "errors",
+    "nodeTransportFor",
     "once",
     "run",
 ]

@@ -21,6 +21,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from txnetserver._handles import HandleRegistry, handlesFor
+from txnetserver._twistedinternals import exitSignal
 
 __all__ = ["run"]
 
@@ -151,9 +152,9 @@ def run(main: Callable[..., object], *args: object, reactor: Any = None) -> NoRe
         reactor.run()
     finally:
         registry.watch(None, None)
-    exitSignal = getattr(reactor, "_exitSignal", None)
-    if exitSignal is not None and not state.stoppedByUs:
-        _exitWithSignal(exitSignal)
+    signalNumber = exitSignal(reactor)
+    if signalNumber is not None and not state.stoppedByUs:
+        _exitWithSignal(signalNumber)
     sys.exit(state.exitCode)
 
 

@@ -12,7 +12,6 @@ nowhere else.
 from __future__ import annotations
 
 import errno
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +41,7 @@ from txnetserver._pipe import Pipe
 from txnetserver._socketinfo import _UNSET, SocketInfo
 from txnetserver._tick import nextTick
 from txnetserver._timeouts import SocketTimeouts
+from txnetserver._transport import nodeTransportFor
 
 if TYPE_CHECKING:
     from txnetserver._server import Server
@@ -61,7 +61,9 @@ class Socket(SocketInfo, SocketTimeouts):
     Events: ``'data'`` (``bytes``, or ``str`` after :meth:`setEncoding`),
     ``'end'`` (the peer sent FIN), ``'finish'`` (our FIN went out after every
     queued byte), ``'close'(hadError)``, ``'error'(err)``, ``'timeout'``,
-    ``'drain'``.  ``socket.transport`` is the Twisted transport.
+    ``'drain'``.  ``socket.transport`` is the Twisted transport, as an
+    :class:`~txnetserver.interfaces.INodeTransport` (txnetserver's own
+    transports are; any other comes wrapped by ``nodeTransportFor``).
     """
 
     __slots__ = (
@@ -165,17 +167,15 @@ class Socket(SocketInfo, SocketTimeouts):
 
     def makeConnection(self, transport: ITransport) -> None:
         """IProtocol: the transport is ready; hand the socket to its server."""
-        self.transport = transport
-        transport.registerProducer(self, True)  # type: ignore[attr-defined]
-        setLimit = getattr(transport, "setWriteHighWaterMark", None)
-        if setLimit is not None:
-            setLimit(self.writableHighWaterMark)
-        else:
-            self._exactBuffer = False
+        node = nodeTransportFor(transport)
+        self.transport = node
+        node.registerProducer(self, True)
+        node.setWriteHighWaterMark(self.writableHighWaterMark)
+        self._exactBuffer = node.exactWriteBuffer
         if self._flowing is False:
             # pauseOnConnect: the kernel buffers what arrives until resume().
             self._readPaused = True
-            transport.pauseProducing()  # type: ignore[attr-defined]
+            node.pauseProducing()
         if self._refed:
             handlesFor(self._reactor).hold(self)
         if self.server is not None:
@@ -471,11 +471,7 @@ class Socket(SocketInfo, SocketTimeouts):
             # A paused streaming producer would stop Twisted from finishing the
             # close once the buffer empties; nothing is written after end().
             transport.unregisterProducer()
-            if self._eof or _isTLS(transport):
-                # TLS has no half-close of its own: its loseConnection sends
-                # close_notify after the queued data and closes once the peer
-                # answers (Twisted forwards loseWriteConnection to the TCP
-                # below, skipping both).
+            if self._eof:
                 transport.loseConnection()
             else:
                 transport.loseWriteConnection()
@@ -494,9 +490,8 @@ class Socket(SocketInfo, SocketTimeouts):
     @property
     def writableLength(self) -> int:
         """Node's ``writableLength``: bytes queued and not yet sent."""
-        length = getattr(self.transport, "writableLength", None)
-        if length is not None:
-            return int(length)
+        if self._exactBuffer and self.transport is not None:
+            return int(self.transport.writableLength)
         return self._pausedBytes or 0  # what a transport of others holds paused
 
     @property
@@ -569,24 +564,18 @@ class Socket(SocketInfo, SocketTimeouts):
         if transport is None:
             nextTick(self._reactor, self._emitClose, error)
             return self
-        closeNow = getattr(transport, "closeWithoutFlush", None)
-        if closeNow is not None:
-            closeNow()
-        else:
-            transport.abortConnection()
+        transport.closeWithoutFlush()
         return self
 
     def resetAndDestroy(self) -> Socket:
         """Node's ``socket.resetAndDestroy()``: close with a TCP RST."""
         transport = self.transport
         if transport is not None and not self.destroyed:
-            reset = getattr(transport, "resetOnClose", None)
-            if reset is not None:
-                reset()
+            transport.resetOnClose()
             self.destroyed = True
             self._cancelTimer()
             self._untrack()
-            transport.abortConnection()
+            transport.closeWithoutFlush()
             return self
         return self.destroy()
 
@@ -644,12 +633,6 @@ class Socket(SocketInfo, SocketTimeouts):
             self._refed = False
             handlesFor(self._reactor).release(self)
         return self
-
-
-def _isTLS(transport: object) -> bool:
-    """Whether ``transport`` is Twisted's TLS layer (only if it was imported)."""
-    tls = sys.modules.get("twisted.protocols.tls")
-    return tls is not None and isinstance(transport, tls.TLSMemoryBIOProtocol)
 
 
 _CLEAN_CLOSE = (_twistedError.ConnectionDone, _twistedError.ConnectionAborted)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -130,6 +131,23 @@ class Options(usage.Options):
         ["keep-alive", None, "Enable TCP keep-alive on accepted sockets."],
         ["proxy-protocol", None, "Read a PROXY protocol header (HAProxy send-proxy) first."],
     ]
+
+    def parseOptions(self, options: Any = None) -> None:
+        """
+        Under twistd (as its subcommand), a usage error prints the usage and
+        the error and exits 1, as twistd itself does from Twisted 23 on
+        (before, it printed them and exited 0, which a script or a service
+        manager takes for success).  Used alone, it raises ``UsageError``.
+        """
+        parent = getattr(self, "parent", None)
+        try:
+            super().parseOptions(options)  # type: ignore[no-untyped-call]
+        except usage.UsageError as e:
+            if parent is None:
+                raise
+            print(parent)
+            print(f"{' '.join(sys.argv[0:2])}: {e}")
+            raise SystemExit(1) from None
 
     def postOptions(self) -> None:
         if self["workers"] > 1 and self["endpoint"] is not None:

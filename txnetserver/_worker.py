@@ -27,7 +27,7 @@ def main(argv: list[str]) -> None:
     reactor: Any = _globalReactor
     globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stdout)], redirectStandardIO=False)
     options = Options()  # type: ignore[no-untyped-call]
-    options.parseOptions(json.loads(argv[0]))  # type: ignore[no-untyped-call]
+    options.parseOptions(json.loads(argv[0]))
     service: Any = makeService(options)
     service.listenArgs = ({"fd": 3},)
     service.listenOptions = {}
