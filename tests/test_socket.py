@@ -1,6 +1,6 @@
 """
-Integration tests for txnetserver._socket on real loopback sockets
-(../shared/node/node-net-server.md §2 and §4 scenarios 83-95).
+Integration tests for txnetserver._socket on real loopback sockets: Node's
+``net.Socket`` as the server side sees it.
 """
 
 from __future__ import annotations
@@ -8,13 +8,17 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionLost
 from twisted.internet.interfaces import IHalfCloseableProtocol, IProtocol, IPushProducer
 from twisted.logger import globalLogPublisher
+from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from txnetserver import Socket, errors
+from txnetserver._socket import ISocketOwner
+from txnetserver.testing import MemoryClient, MemoryNetwork, MemoryTransport
 
 from ._loopback import Client, asyncTest, closed, connect, event, listening, until
 from .test_server import ServerTestCase, event_tick
@@ -260,25 +264,23 @@ class WriteTests(SocketTestCase):
         _, client, sock = await self.serve()
         client.transport.pauseProducing()  # type: ignore[union-attr]
         self.assertTrue(sock.write(b"small"))
-        # Write until the kernel's buffers (whose size the host's sysctls
-        # decide) are full and ours reaches highWaterMark.
+        # The kernel's loopback buffers take megabytes (tcp_rmem may allow
+        # 32 MB) before our transport buffers anything: write until it does.
         chunk = b"x" * (1024 * 1024)
-        written = 5
+        total = 5
         for _ in range(256):
-            written += len(chunk)
+            total += len(chunk)
             if not sock.write(chunk):
                 break
-        else:
-            self.fail("write() never returned False with the client not reading")
         self.assertTrue(sock.writableNeedDrain)
         self.assertGreater(sock.writableLength, 0)
         drained = event(sock, "drain")
         client.transport.resumeProducing()  # type: ignore[union-attr]
         await drained
         self.assertEqual(sock.writableLength, 0)
-        self.assertEqual(sock.bytesWritten, written)
-        data = await client.waitForBytes(written)
-        self.assertEqual(len(data), written)
+        self.assertEqual(sock.bytesWritten, total)
+        data = await client.waitForBytes(total)
+        self.assertEqual(len(data), total)
 
     @asyncTest
     async def test_write_callback_and_encodings(self) -> None:
@@ -460,10 +462,10 @@ class ReadTests(SocketTestCase):
         sock.on("end", lambda: log.append("end"))
         client.write(b"unread")
         client.halfClose()
-        # The FIN has arrived (the socket is write-only) but nobody consumed
-        # the data: Node keeps 'end' until it is read.
-        await until(lambda: sock.readyState == "writeOnly")
-        self.assertEqual(log, [])
+        # The FIN has arrived but nobody consumed the data: Node keeps 'end'
+        # until it is read, and the socket stays readable ('open') until then.
+        await until(lambda: sock._state.peerEnded)
+        self.assertEqual((log, sock.readyState, sock.readable), ([], "open", True))
         sock.on("data", lambda d: log.append(d.decode()))
         await event(sock, "end")
         self.assertEqual(log, ["unread", "end"])
@@ -561,3 +563,173 @@ class ListenerFailureTests(SocketTestCase):
         await socketClosed
         self.assertEqual([str(e) for e in errorsSeen], ["async bug"])
         await closed(server)
+
+
+# -- a socket made before its transport (Node's new net.Socket()), on memory transports
+
+
+def attach(network: MemoryNetwork, sock: Socket) -> MemoryClient:
+    """Give ``sock`` an in-memory transport, as a client endpoint would on connect."""
+    transport = MemoryTransport(
+        network, IPv4Address("TCP", "127.0.0.1", 40000), IPv4Address("TCP", "127.0.0.1", 8000)
+    )
+    transport.protocol = sock
+    client = MemoryClient(network, transport)
+    transport.client = client
+    network.clients.append(client)
+    sock.makeConnection(transport)
+    network.pump()
+    return client
+
+
+def recordOn(sock: Socket, *names: str) -> list[tuple[str, tuple[Any, ...]]]:
+    log: list[tuple[str, tuple[Any, ...]]] = []
+    for name in names:
+        sock.on(name, lambda *args, name=name: log.append((name, args)))
+    return log
+
+
+def test_writes_and_end_while_connecting_are_counted_then_sent_in_order(
+    memoryNetwork: MemoryNetwork,
+) -> None:
+    sock = Socket(reactor=memoryNetwork.reactor)
+    log = recordOn(sock, "finish", "close")
+    sock._startConnecting()
+    results: list[object] = []
+    assert sock.write(b"abc", results.append) is True
+    sock.end(b"def")
+    # Node: queued bytes count as written and buffered; readyState 'opening'.
+    assert (sock.bytesWritten, sock.writableLength) == (6, 6)
+    assert (sock.readyState, sock.pending, sock.connecting, sock.writableEnded) == (
+        "opening",
+        True,
+        True,
+        True,
+    )
+    memoryNetwork.pump()
+    assert results == []  # nothing went out yet
+    client = attach(memoryNetwork, sock)
+    assert (client.received, client.ended) == (b"abcdef", True)
+    assert results == [None]
+    assert [name for name, _ in log] == ["finish", "close"]  # the client ended too
+    assert (sock.connecting, sock.writableLength, sock.bytesWritten) == (False, 0, 6)
+
+
+def test_writes_while_connecting_past_the_high_water_mark_wait_for_drain(
+    memoryNetwork: MemoryNetwork,
+) -> None:
+    sock = Socket(reactor=memoryNetwork.reactor)
+    drains = recordOn(sock, "drain")
+    sock._startConnecting()
+    assert sock.write(b"x" * sock.writableHighWaterMark) is False
+    assert sock.writableNeedDrain
+    client = attach(memoryNetwork, sock)
+    assert len(client.received) == sock.writableHighWaterMark
+    assert drains == [("drain", ())]
+    assert not sock.writableNeedDrain
+
+
+def test_destroy_before_any_transport_closes_cleanly(memoryNetwork: MemoryNetwork) -> None:
+    sock = Socket(reactor=memoryNetwork.reactor)
+    log = recordOn(sock, "error", "close")
+    sock.destroy()
+    assert (sock.destroyed, sock.readyState, sock.pending) == (True, "closed", True)
+    memoryNetwork.pump()
+    assert log == [("close", (False,))]
+
+
+def test_destroy_while_connecting_fails_the_queued_writes_after_close(
+    memoryNetwork: MemoryNetwork,
+) -> None:
+    sock = Socket(reactor=memoryNetwork.reactor)
+    log = recordOn(sock, "close")
+    sock._startConnecting()
+    sock.write(b"abc", lambda error: log.append(("callback", (error,))))
+    sock.destroy()
+    memoryNetwork.pump()
+    assert [name for name, _ in log] == ["close", "callback"]
+    error = log[1][1][0]
+    assert isinstance(error, errors.ERR_SOCKET_CLOSED_BEFORE_CONNECTION)
+    assert str(error) == "Socket closed before the connection was established"
+
+
+def test_write_before_connect_is_err_socket_closed(memoryNetwork: MemoryNetwork) -> None:
+    sock = Socket(reactor=memoryNetwork.reactor)
+    log = recordOn(sock, "error", "close")
+    results: list[object] = []
+    assert sock.write(b"abc", results.append) is False
+    memoryNetwork.pump()
+    assert [type(r) for r in results] == [errors.ERR_SOCKET_CLOSED]
+    assert [name for name, _ in log] == ["error", "close"]
+    assert log[0][1][0].code == "ERR_SOCKET_CLOSED"
+    assert log[1][1] == (True,)
+
+
+def test_a_standalone_socket_attached_later_reads_and_writes(
+    memoryNetwork: MemoryNetwork,
+) -> None:
+    sock = Socket(reactor=memoryNetwork.reactor)
+    assert (sock.readyState, sock.pending, sock.connecting) == ("open", True, False)
+    sock.pipe(sock)
+    client = attach(memoryNetwork, sock)
+    assert (sock.pending, sock.server) == (False, None)
+    client.write(b"echo")
+    memoryNetwork.pump()
+    assert client.takeReceived() == b"echo"
+    client.end()
+    memoryNetwork.pump()
+    assert (sock.destroyed, sock.readyState, sock.pending) == (True, "closed", True)
+
+
+def test_write_after_ending_inside_the_end_listener_is_epipe(
+    memoryNetwork: MemoryNetwork,
+) -> None:
+    # Node's writeAfterFIN: once the peer ended a socket that is not
+    # half-open, a write after our own end() is EPIPE, not "write after end".
+    results: list[object] = []
+
+    def onConnection(sock: Socket) -> None:
+        sock.on("error", lambda error: None)
+
+        def onEnd() -> None:
+            sock.end()
+            sock.write(b"late", results.append)
+
+        sock.on("end", onEnd)
+        sock.resume()
+
+    server = memoryNetwork.createServer(onConnection)
+    server.listen(8000)
+    client = memoryNetwork.connect(server)
+    client.end()
+    memoryNetwork.pump()
+    assert [getattr(r, "code", r) for r in results] == ["EPIPE"]
+
+
+@implementer(ISocketOwner)
+class RecordingOwner:
+    def __init__(self) -> None:
+        self.log: list[tuple[str, Socket]] = []
+
+    def socketConnected(self, socket: Socket) -> None:
+        self.log.append(("connected", socket))
+
+    def socketClosed(self, socket: Socket) -> None:
+        self.log.append(("closed", socket))
+
+
+def test_a_socket_reports_to_its_owner_once_connected_and_once_closed(
+    memoryNetwork: MemoryNetwork,
+) -> None:
+    owner = RecordingOwner()
+    assert verifyObject(ISocketOwner, owner)
+    sock = Socket(reactor=memoryNetwork.reactor, owner=owner)
+    closes = recordOn(sock, "close")
+    attach(memoryNetwork, sock)
+    assert owner.log == [("connected", sock)]
+    sock.destroy()
+    # Counted out synchronously, before 'close' (Node's server._connections).
+    assert (owner.log, closes) == ([("connected", sock), ("closed", sock)], [])
+    memoryNetwork.pump()
+    assert closes == [("close", (False,))]
+    assert len(owner.log) == 2

@@ -25,18 +25,21 @@ from twisted.internet.interfaces import (
 from twisted.internet.protocol import connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from zope.interface import implementer
+from zope.interface import Interface, implementer
 
 from txnetserver._address import AddressInfo
 from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK
 from txnetserver._encoding import decoderFor, encodeChunk, normalizeEncoding
 from txnetserver._errors import (
+    ERR_SOCKET_CLOSED,
+    ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
     ERR_STREAM_DESTROYED,
     ERR_STREAM_WRITE_AFTER_END,
     epipeAfterEnd,
     errnoException,
 )
 from txnetserver._handles import handlesFor
+from txnetserver._lifecycle import INITIAL, Event, Reading, SocketState
 from txnetserver._pipe import Pipe
 from txnetserver._socketinfo import _UNSET, SocketInfo
 from txnetserver._tick import nextTick
@@ -46,11 +49,25 @@ from txnetserver._transport import nodeTransportFor
 if TYPE_CHECKING:
     from txnetserver._server import Server
 
-__all__ = ["Socket"]
+__all__ = ["ISocketOwner", "Socket"]
 
 _log = Logger()
 
 WriteCallback = Callable[[BaseException | None], object]
+
+
+class ISocketOwner(Interface):
+    """
+    Whoever counts a socket among its connections: the :class:`~txnetserver.Server`
+    that accepted it.  The socket reports to its owner and knows nothing
+    else of it; an outgoing socket has none.
+    """
+
+    def socketConnected(socket: Socket) -> None:
+        """``socket`` has its transport: count it and announce it (``'connection'``)."""
+
+    def socketClosed(socket: Socket) -> None:
+        """``socket`` is destroyed: count it out, before its ``'close'`` is emitted."""
 
 
 @implementer(IProtocol, IHalfCloseableProtocol, IPushProducer)
@@ -67,34 +84,32 @@ class Socket(SocketInfo, SocketTimeouts):
     """
 
     __slots__ = (
+        "_connectQueue",
         "_decoder",
         "_destroyError",
         "_echoListener",
-        "_endEmitted",
-        "_endedByPeer",
-        "_ending",
-        "_eof",
         "_exactBuffer",
-        "_finished",
         "_flowing",
         "_lastActive",
         "_local",
         "_needDrain",
+        "_owner",
         "_pausedBytes",
         "_pendingWriteCallbacks",
+        "_queuedLength",
         "_reactor",
         "_readBuffer",
         "_readBufferLength",
         "_readPaused",
         "_refed",
         "_remote",
+        "_state",
         "_timeoutCall",
         "_timeoutSeconds",
         "_tracked",
         "allowHalfOpen",
         "bytesRead",
         "bytesWritten",
-        "destroyed",
         "readableHighWaterMark",
         "server",
         "timeout",
@@ -106,6 +121,7 @@ class Socket(SocketInfo, SocketTimeouts):
         self,
         server: Server | None = None,
         *,
+        owner: ISocketOwner | None = None,
         allowHalfOpen: object = False,
         pauseOnConnect: bool = False,
         highWaterMark: int | float = DEFAULT_HIGH_WATER_MARK,
@@ -118,13 +134,16 @@ class Socket(SocketInfo, SocketTimeouts):
             reactor = _globalReactor
         self._reactor = reactor
         self.server = server
+        self._owner = owner
         self.transport: Any = None
         self.allowHalfOpen = allowHalfOpen
         self.readableHighWaterMark = highWaterMark
         self.writableHighWaterMark = highWaterMark
         self.bytesRead = 0
         self.bytesWritten = 0
-        self.destroyed = False
+        # Where the connection, reading and writing sides are (_lifecycle.py):
+        # every flag Node reports is read from it.
+        self._state: SocketState = INITIAL
         self.timeout: float | None = None
         # Node's readableFlowing: None (no consumer yet), True, False (paused).
         self._flowing: bool | None = False if pauseOnConnect else None
@@ -132,12 +151,10 @@ class Socket(SocketInfo, SocketTimeouts):
         self._readBufferLength = 0
         self._readPaused = False
         self._decoder: Any = None
-        self._eof = False
-        self._endEmitted = False
-        self._endedByPeer = False
-        self._ending = False
-        self._finished = False
         self._needDrain = False
+        # Writes (chunk, callback) made while connecting, sent once connected.
+        self._connectQueue: list[tuple[bytes, WriteCallback | None]] = []
+        self._queuedLength = 0
         # Our transports pause us exactly when their buffer reaches
         # highWaterMark.  Others (TLS) pause for reasons of their own (a
         # handshake in progress, a full buffer below them): then bytes written
@@ -163,10 +180,53 @@ class Socket(SocketInfo, SocketTimeouts):
         peer = self._remote if self._remote is not _UNSET else None
         return f"{peer.address}:{peer.port}" if isinstance(peer, AddressInfo) else "-"
 
+    # -- the lifecycle (txnetserver._lifecycle) -----------------------------------
+
+    def _move(self, event: Event) -> SocketState:
+        """Take one transition of the lifecycle table (a bug raises ``LifecycleError``)."""
+        state = self._state = self._state.after(event)
+        return state
+
+    def _startConnecting(self) -> None:
+        """
+        ``connect()`` began (Node's ``connecting``, ``readyState`` ``'opening'``):
+        writes and ``end()`` are queued until :meth:`makeConnection`.
+        """
+        self._move(Event.CONNECT)
+
+    def _markDestroyed(self) -> None:
+        """The one way into ``destroyed``: no more I/O, no idle timer, no longer counted."""
+        self._move(Event.DESTROY)
+        self._cancelTimer()
+        # Node counts the socket out synchronously, before its 'close'.
+        self._untrack()
+
+    def _closeWithoutTransport(self, error: BaseException | None) -> None:
+        """A destroyed socket that never had a transport: ``'close'`` comes from here."""
+        queue, self._connectQueue = self._connectQueue, []
+        self._queuedLength = 0
+        if self._refed:
+            handlesFor(self._reactor).release(self)
+        nextTick(self._reactor, self._emitClose, error)
+        for _, callback in queue:
+            if callback is not None:
+                # Node fails the writes queued while connecting after 'close'.
+                nextTick(self._reactor, callback, ERR_SOCKET_CLOSED_BEFORE_CONNECTION())
+
+    @property
+    def destroyed(self) -> bool:
+        """Node's ``socket.destroyed``: :meth:`destroy` ran or the connection closed."""
+        return self._state.destroyed
+
     # -- Twisted protocol side ------------------------------------------------
 
     def makeConnection(self, transport: ITransport) -> None:
-        """IProtocol: the transport is ready; hand the socket to its server."""
+        """
+        IProtocol: the transport is ready; hand the socket to its owner, then
+        send what was written (and ``end()``) while connecting.
+        """
+        endQueued = self._state.writableEnded
+        self._move(Event.ATTACH)
         node = nodeTransportFor(transport)
         self.transport = node
         node.registerProducer(self, True)
@@ -178,11 +238,41 @@ class Socket(SocketInfo, SocketTimeouts):
             node.pauseProducing()
         if self._refed:
             handlesFor(self._reactor).hold(self)
-        if self.server is not None:
+        queue, self._connectQueue = self._connectQueue, []
+        owner = self._owner
+        if owner is not None:
             self._tracked = True
-            self.server._onSocketConnected(self)
+            owner.socketConnected(self)
         else:
             self.connectionMade()
+        if queue or endQueued:
+            self._sendQueued(queue, endQueued)
+
+    def _sendQueued(self, queue: list[tuple[bytes, WriteCallback | None]], end: bool) -> None:
+        """The writes, then the ``end()``, made while connecting, in order (Node's afterConnect)."""
+        self._queuedLength = 0
+        if queue and not self._state.destroyed:
+            transport = self.transport
+            drainDue, self._needDrain = self._needDrain, False
+            total = 0
+            for chunk, _ in queue:
+                transport.write(chunk)
+                total += len(chunk)
+            if self._pausedBytes is not None:
+                self._pausedBytes += total
+                if self._pausedBytes >= self.writableHighWaterMark:
+                    self._needDrain = True
+            callbacks = [callback for _, callback in queue if callback is not None]
+            if self._needDrain or self._pausedBytes is not None:
+                self._pendingWriteCallbacks.extend(callbacks)
+            else:
+                for callback in callbacks:
+                    nextTick(self._reactor, callback, None)
+            if drainDue and not self._needDrain:
+                # The transport took it all without pausing us: no resumeProducing follows.
+                nextTick(self._reactor, self._emitDrain)
+        if end and not self._state.destroyed:
+            self._sendFin()
 
     def connectionMade(self) -> None:
         """IProtocol: nothing to do; :meth:`makeConnection` did it."""
@@ -199,8 +289,7 @@ class Socket(SocketInfo, SocketTimeouts):
                     if (
                         listener is self._echoListener
                         and listener is not None
-                        and not self._ending
-                        and not self.destroyed
+                        and self._state.sending
                         and not self._timeoutSeconds
                         and self._exactBuffer
                     ):
@@ -226,14 +315,14 @@ class Socket(SocketInfo, SocketTimeouts):
 
     def readConnectionLost(self) -> None:
         """IHalfCloseableProtocol: the peer sent FIN."""
-        self._eof = True
+        self._move(Event.PEER_EOF)
         if not self._readBuffer:
             self._emitEnd()
 
     def writeConnectionLost(self) -> None:
         """IHalfCloseableProtocol: our FIN went out after all queued data."""
         self._emitFinish()
-        if self._eof:
+        if self._state.peerEnded:
             # Both directions are done; Twisted never calls connectionLost on
             # its own after two half-closes, so close the descriptor.
             self.transport.loseConnection()
@@ -242,27 +331,26 @@ class Socket(SocketInfo, SocketTimeouts):
         """IProtocol: the descriptor is closed; ``'error'`` then ``'close'``."""
         self._cancelTimer()
         error = self._destroyError
-        if error is None and not self.destroyed:
+        if error is None and not self._state.destroyed:
             error = _errorFromReason(reason)
-            if error is None and self._ending:
+            if error is None and self._state.writableEnded:
                 # Our end() came first (TLS): our side finished before the
                 # peer's close reached us.
                 self._emitFinish()
-            if error is None and not self._eof:
+            if error is None and not self._state.peerEnded:
                 # A clean close with no half-close first (TLS, transports
                 # without IHalfCloseableTransport) is the peer's FIN: Node
                 # emits 'end' before 'close'.
-                self._eof = True
+                self._move(Event.PEER_EOF)
                 if not self._readBuffer:
                     self._emitEnd()
-        if not self.destroyed:
-            self.destroyed = True
-        if error is None and self._ending:
+        if not self._state.destroyed:
+            self._markDestroyed()
+        if error is None and self._state.writableEnded:
             self._emitFinish()
-        self._untrack()
         if self._refed:
             handlesFor(self._reactor).release(self)
-        # Queued after the server's own 'close' (Node §1.10): the server
+        # Queued after the server's own 'close', as in Node: the server
         # closes before its last socket does.
         nextTick(self._reactor, self._emitClose, error)
 
@@ -281,10 +369,13 @@ class Socket(SocketInfo, SocketTimeouts):
         self._flushWriteCallbacks()
         if self._needDrain:
             self._needDrain = False
-            try:
-                self.emit("drain")
-            except BaseException as e:
-                self._listenerFailed(e)
+            self._emitDrain()
+
+    def _emitDrain(self) -> None:
+        try:
+            self.emit("drain")
+        except BaseException as e:
+            self._listenerFailed(e)
 
     def _flushWriteCallbacks(self) -> None:
         callbacks = self._pendingWriteCallbacks
@@ -323,7 +414,7 @@ class Socket(SocketInfo, SocketTimeouts):
     def resume(self) -> Socket:
         """Node's ``socket.resume()``: (re)start ``'data'``; buffered data first."""
         self._flowing = True
-        if self._readBuffer or (self._eof and not self._endEmitted):
+        if self._readBuffer or self._state.reading is Reading.PEER_ENDED:
             nextTick(self._reactor, self._flow)
         self._updateReading()
         return self
@@ -345,7 +436,7 @@ class Socket(SocketInfo, SocketTimeouts):
     def _flow(self) -> None:
         """Deliver buffered data while flowing, then a pending ``'end'``."""
         try:
-            while self._flowing and self._readBuffer and not self.destroyed:
+            while self._flowing and self._readBuffer and not self._state.destroyed:
                 chunk = self._readBuffer.pop(0)
                 self._readBufferLength -= len(chunk)
                 if self._decoder is None:
@@ -357,7 +448,7 @@ class Socket(SocketInfo, SocketTimeouts):
         except BaseException as e:
             self._listenerFailed(e)
             return
-        if self._eof and not self._readBuffer:
+        if self._state.peerEnded and not self._readBuffer:
             self._emitEnd()
         else:
             self._updateReading()
@@ -365,11 +456,12 @@ class Socket(SocketInfo, SocketTimeouts):
     def _updateReading(self) -> None:
         # Read while someone may consume and the buffer is under the mark
         # (Node reads ahead up to highWaterMark, then stops the handle).
+        state = self._state
         want = (
             self._flowing is not False
             and self._readBufferLength < self.readableHighWaterMark
-            and not self._eof
-            and not self.destroyed
+            and state.reading is Reading.READING
+            and not state.destroyed
         )
         transport = self.transport
         if transport is None:
@@ -382,9 +474,9 @@ class Socket(SocketInfo, SocketTimeouts):
             transport.pauseProducing()
 
     def _emitEnd(self) -> None:
-        if self._endEmitted or self.destroyed:
+        if not self._state.allows(Event.EMIT_END):  # emitted already, or destroyed
             return
-        self._endEmitted = True
+        self._move(Event.EMIT_END)
         try:
             self.emit("end")
         except BaseException as e:
@@ -392,10 +484,10 @@ class Socket(SocketInfo, SocketTimeouts):
             return
         if not self.allowHalfOpen:
             # Node ends our side right after the 'end' listeners ran (writes in
-            # them still go out); later writes get EPIPE (§2).
-            self._endedByPeer = True
+            # them still go out); later writes get EPIPE.
             self.end()
-        if self._finished and not self.destroyed and self.transport is not None:
+        state = self._state
+        if state.writableFinished and not state.destroyed and self.transport is not None:
             # Our FIN went out earlier: both directions are done now.
             self.transport.loseConnection()
 
@@ -418,9 +510,8 @@ class Socket(SocketInfo, SocketTimeouts):
             if callable(encoding):
                 callback, encoding = encoding, None
             chunk = encodeChunk(data, encoding)
-        if self._ending or self.destroyed:
-            self._writeAfterEnd(callback)
-            return False
+        if not self._state.sending:
+            return self._writeWithoutTransport(chunk, callback)
         self.bytesWritten += len(chunk)
         if self._timeoutSeconds:
             self._touch()
@@ -436,11 +527,35 @@ class Socket(SocketInfo, SocketTimeouts):
                 nextTick(self._reactor, callback, None)
         return not self._needDrain
 
+    def _writeWithoutTransport(self, chunk: bytes, callback: WriteCallback | None) -> bool:
+        """``write()`` when it cannot go to a transport: queued, or an error."""
+        state = self._state
+        if not state.writable:
+            self._writeAfterEnd(callback)
+            return False
+        if state.connecting:
+            # Node counts bytes queued while connecting as written and buffered.
+            self._connectQueue.append((chunk, callback))
+            self.bytesWritten += len(chunk)
+            self._queuedLength += len(chunk)
+            if self._queuedLength >= self.writableHighWaterMark:
+                self._needDrain = True
+            return not self._needDrain
+        # new Socket() with no connect(): Node's ERR_SOCKET_CLOSED (lib/net.js _writeGeneric).
+        error = ERR_SOCKET_CLOSED()
+        if callback is not None:
+            nextTick(self._reactor, callback, error)
+        self.destroy(error)
+        return False
+
     def _writeAfterEnd(self, callback: WriteCallback | None) -> None:
         error: BaseException
-        if self._endedByPeer:
+        state = self._state
+        if state.writableEnded and state.readableEnded and not self.allowHalfOpen:
+            # Node's writeAfterFIN (lib/net.js): the peer ended a socket that
+            # does not allow half-open ones, and our side has ended too.
             error = epipeAfterEnd()
-        elif self.destroyed:
+        elif state.destroyed:
             error = ERR_STREAM_DESTROYED("write")
         else:
             error = ERR_STREAM_WRITE_AFTER_END()
@@ -459,28 +574,32 @@ class Socket(SocketInfo, SocketTimeouts):
             callback, data = data, None
         elif callable(encoding):
             callback, encoding = encoding, None
-        if data is not None and not self._ending:
+        if data is not None and not self._state.writableEnded:
             self.write(data, encoding)
         if callback is not None:
             self.once("finish", callback)
-        if self._ending or self.destroyed:
+        if not self._state.allows(Event.END):  # ended already, or destroyed
             return self
-        self._ending = True
-        transport = self.transport
-        if transport is not None:
-            # A paused streaming producer would stop Twisted from finishing the
-            # close once the buffer empties; nothing is written after end().
-            transport.unregisterProducer()
-            if self._eof:
-                transport.loseConnection()
-            else:
-                transport.loseWriteConnection()
+        self._move(Event.END)
+        if self.transport is not None:
+            self._sendFin()
         return self
 
+    def _sendFin(self) -> None:
+        """Our FIN after everything queued: :meth:`end`, or a connect after an ``end()``."""
+        transport = self.transport
+        # A paused streaming producer would stop Twisted from finishing the
+        # close once the buffer empties; nothing is written after end().
+        transport.unregisterProducer()
+        if self._state.peerEnded:
+            transport.loseConnection()
+        else:
+            transport.loseWriteConnection()
+
     def _emitFinish(self) -> None:
-        if self._finished:
+        if self._state.writableFinished:
             return
-        self._finished = True
+        self._move(Event.FINISH)
         self._flushWriteCallbacks()
         try:
             self.emit("finish")
@@ -490,7 +609,9 @@ class Socket(SocketInfo, SocketTimeouts):
     @property
     def writableLength(self) -> int:
         """Node's ``writableLength``: bytes queued and not yet sent."""
-        if self._exactBuffer and self.transport is not None:
+        if self.transport is None:
+            return self._queuedLength  # written while connecting
+        if self._exactBuffer:
             return int(self.transport.writableLength)
         return self._pausedBytes or 0  # what a transport of others holds paused
 
@@ -502,27 +623,27 @@ class Socket(SocketInfo, SocketTimeouts):
     @property
     def writable(self) -> bool:
         """Node's ``writable``: ``write()`` would queue data."""
-        return not self._ending and not self.destroyed
+        return self._state.writable
 
     @property
     def writableEnded(self) -> bool:
         """Node's ``writableEnded``: :meth:`end` was called."""
-        return self._ending
+        return self._state.writableEnded
 
     @property
     def writableFinished(self) -> bool:
         """Node's ``writableFinished``: ``'finish'`` was emitted."""
-        return self._finished
+        return self._state.writableFinished
 
     @property
     def readable(self) -> bool:
         """Node's ``readable``."""
-        return not self._endEmitted and not self.destroyed
+        return self._state.readable
 
     @property
     def readableEnded(self) -> bool:
         """Node's ``readableEnded``: ``'end'`` was emitted."""
-        return self._endEmitted
+        return self._state.readableEnded
 
     # -- piping -----------------------------------------------------------------
 
@@ -553,16 +674,13 @@ class Socket(SocketInfo, SocketTimeouts):
         Node's ``socket.destroy([err])``: close now, dropping queued data;
         ``'error'(err)`` if given, then ``'close'(hadError)``.
         """
-        if self.destroyed:
+        if self._state.destroyed:
             return self
-        self.destroyed = True
         self._destroyError = error
-        self._cancelTimer()
-        # Node counts the socket out synchronously, before its 'close' (§1.10).
-        self._untrack()
+        self._markDestroyed()
         transport = self.transport
         if transport is None:
-            nextTick(self._reactor, self._emitClose, error)
+            self._closeWithoutTransport(error)
             return self
         transport.closeWithoutFlush()
         return self
@@ -570,11 +688,9 @@ class Socket(SocketInfo, SocketTimeouts):
     def resetAndDestroy(self) -> Socket:
         """Node's ``socket.resetAndDestroy()``: close with a TCP RST."""
         transport = self.transport
-        if transport is not None and not self.destroyed:
+        if transport is not None and not self._state.destroyed:
             transport.resetOnClose()
-            self.destroyed = True
-            self._cancelTimer()
-            self._untrack()
+            self._markDestroyed()
             transport.closeWithoutFlush()
             return self
         return self.destroy()
@@ -584,7 +700,7 @@ class Socket(SocketInfo, SocketTimeouts):
             try:
                 self.emit("error", error)
             except BaseException as e:
-                # Deliberate divergence (API.md): an unhandled socket error is
+                # Deliberate divergence (docs/differences.md): an unhandled socket error is
                 # logged, not fatal; the server keeps serving.
                 _log.failure("Unhandled 'error' on {socket}", Failure(e), socket=self)
         try:
@@ -595,21 +711,21 @@ class Socket(SocketInfo, SocketTimeouts):
     def _untrack(self) -> None:
         if self._tracked:
             self._tracked = False
-            server = self.server
-            if server is not None:
-                server._onSocketClosed(self)
+            owner = self._owner
+            if owner is not None:
+                owner.socketClosed(self)
 
     def _listenerFailed(self, error: BaseException) -> None:
         """A listener raised inside a reactor callback: log it, destroy this socket."""
         if isinstance(error, (KeyboardInterrupt, SystemExit)):
             raise error
         _log.failure("Exception in a listener of {socket}", Failure(error), socket=self)
-        if not self.destroyed:
-            self.destroyed = True
-            self._cancelTimer()
-            self._untrack()
+        if not self._state.destroyed:
+            self._markDestroyed()
             if self.transport is not None:
                 self.transport.abortConnection()
+            else:
+                self._closeWithoutTransport(None)
 
     def _onAsyncListenerFailure(
         self, eventName: Any, args: tuple[Any, ...], error: BaseException
@@ -623,7 +739,7 @@ class Socket(SocketInfo, SocketTimeouts):
         """Node's ``socket.ref()``: this socket keeps a :func:`run` process alive."""
         if not self._refed:
             self._refed = True
-            if self.transport is not None and not self.destroyed:
+            if self.transport is not None and not self._state.destroyed:
                 handlesFor(self._reactor).hold(self)
         return self
 

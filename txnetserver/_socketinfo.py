@@ -10,6 +10,7 @@ import socket as _socketModule
 from typing import Any, Self
 
 from txnetserver._address import AddressInfo, addressInfoFromTwisted
+from txnetserver._lifecycle import SocketState
 
 __all__ = ["SocketInfo"]
 
@@ -23,18 +24,16 @@ class SocketInfo:
 
     # Owned by Socket.
     transport: Any
-    destroyed: bool
+    _state: SocketState
     _remote: Any
     _local: Any
-    _eof: bool
-    _ending: bool
 
     # -- socket options -----------------------------------------------------------
 
     def setNoDelay(self, noDelay: bool = True) -> Self:
         """Node's ``socket.setNoDelay([noDelay])``: TCP_NODELAY (Nagle off)."""
         setter = getattr(self.transport, "setTcpNoDelay", None)
-        if setter is not None and not self.destroyed:
+        if setter is not None and not self._state.destroyed:
             setter(bool(noDelay))
         return self
 
@@ -42,7 +41,7 @@ class SocketInfo:
         """Node's ``socket.setKeepAlive([enable][, initialDelay])``, delay in ms."""
         transport = self.transport
         setter = getattr(transport, "setTcpKeepAlive", None)
-        if setter is None or self.destroyed:
+        if setter is None or self._state.destroyed:
             return self
         setter(bool(enable))
         seconds = int(initialDelay / 1000) if initialDelay else 0
@@ -57,14 +56,14 @@ class SocketInfo:
         remote = self._remote
         if remote is _UNSET:
             # Node caches on first read; after destroy an unread address is gone.
-            if self.destroyed or self.transport is None:
+            if self._state.destroyed or self.transport is None:
                 return None
             remote = addressInfoFromTwisted(self.transport.getPeer())
             self._remote = remote
         return remote  # type: ignore[no-any-return]
 
     def _host(self) -> AddressInfo | None:
-        if self.destroyed or self.transport is None:
+        if self._state.destroyed or self.transport is None:
             return None
         local = self._local
         if local is _UNSET:
@@ -115,25 +114,19 @@ class SocketInfo:
 
     @property
     def readyState(self) -> str:
-        """Node's ``readyState``: ``'open'``, ``'readOnly'``, ``'writeOnly'`` or ``'closed'``."""
-        if self.destroyed or self.transport is None:
-            return "closed"
-        readable = not self._eof
-        writable = not self._ending
-        if readable and writable:
-            return "open"
-        if readable:
-            return "readOnly"
-        if writable:
-            return "writeOnly"
-        return "closed"
+        """
+        Node's ``readyState``: ``'opening'`` while connecting, else ``'open'``,
+        ``'readOnly'``, ``'writeOnly'`` or ``'closed'`` from ``readable`` and
+        ``writable``.
+        """
+        return self._state.readyState
 
     @property
     def pending(self) -> bool:
-        """Node's ``socket.pending``: accepted sockets are never pending."""
-        return self.transport is None and not self.destroyed
+        """Node's ``socket.pending``: not connected yet, or closed (no handle)."""
+        return self._state.pending
 
     @property
     def connecting(self) -> bool:
-        """Node's ``socket.connecting``: always ``False`` for accepted sockets."""
-        return False
+        """Node's ``socket.connecting``: ``connect()`` is under way."""
+        return self._state.connecting

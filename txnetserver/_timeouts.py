@@ -12,6 +12,7 @@ from typing import Any, Self
 
 from txnetserver._errors import ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE
 from txnetserver._events import EventEmitter
+from txnetserver._lifecycle import SocketState
 
 __all__ = ["SocketTimeouts"]
 
@@ -22,7 +23,7 @@ class SocketTimeouts(EventEmitter):
     __slots__ = ()
 
     # Owned by Socket.
-    destroyed: bool
+    _state: SocketState
     timeout: float | None
     _reactor: Any
     _timeoutCall: Any
@@ -41,7 +42,7 @@ class SocketTimeouts(EventEmitter):
             raise ERR_INVALID_ARG_TYPE("msecs", "number", msecs)
         if msecs < 0 or not math.isfinite(msecs):
             raise ERR_OUT_OF_RANGE("msecs", "a non-negative finite number", msecs)
-        if self.destroyed:
+        if self._state.destroyed:
             return self
         self.timeout = msecs
         self._cancelTimer()
@@ -58,7 +59,7 @@ class SocketTimeouts(EventEmitter):
 
     def _touch(self) -> None:
         self._lastActive = self._reactor.seconds()
-        if self._timeoutCall is None and not self.destroyed:
+        if self._timeoutCall is None and not self._state.destroyed:
             self._timeoutCall = self._reactor.callLater(self._timeoutSeconds, self._onTimer)
 
     def _onTimer(self) -> None:

@@ -226,7 +226,7 @@ class ServerTransportInternals:
         hand ``data`` to the kernel now and queue only what it did not take.
         Twisted's ``FileDescriptor.write`` queues every write until the next
         reactor iteration, costing two epoll_ctl calls and a dispatch per
-        echo (twisted#5303).
+        echo (twisted#5303; docs/performance.md).
         """
         if (
             self._tempDataLen
