@@ -38,6 +38,7 @@ from txnetserver._runner import run
 from txnetserver._server import Server, createServer
 from txnetserver._service import NetServerService
 from txnetserver._socket import Socket
+from txnetserver._transport import nodeTransportFor
 from txnetserver._workers import WorkersService
 
 __version__ = "0.2.0.dev0"
@@ -58,6 +59,7 @@ __all__ = [
     "createServer",
     "errorMonitor",
     "errors",
+    "nodeTransportFor",
     "once",
     "run",
 ]

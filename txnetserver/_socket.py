@@ -46,6 +46,7 @@ from txnetserver._socketreading import SocketReading
 from txnetserver._socketwriting import SocketWriting, WriteCallback
 from txnetserver._tick import nextTick
 from txnetserver._timeouts import SocketTimeouts
+from txnetserver._transport import nodeTransportFor
 
 if TYPE_CHECKING:
     from txnetserver._server import Server
@@ -286,17 +287,15 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         """
         endQueued = self._state.writableEnded
         self._move(Event.ATTACH)
-        self.transport = transport
-        transport.registerProducer(self, True)  # type: ignore[attr-defined]
-        setLimit = getattr(transport, "setWriteHighWaterMark", None)
-        if setLimit is not None:
-            setLimit(self.writableHighWaterMark)
-        else:
-            self._exactBuffer = False
+        node = nodeTransportFor(transport)
+        self.transport = node
+        node.registerProducer(self, True)
+        node.setWriteHighWaterMark(self.writableHighWaterMark)
+        self._exactBuffer = node.exactWriteBuffer
         if self._flowing is False:
             # pauseOnConnect: the kernel buffers what arrives until resume().
             self._readPaused = True
-            transport.pauseProducing()  # type: ignore[attr-defined]
+            node.pauseProducing()
         if self._noDelay:
             self.setNoDelay(True)
         if self._keepAlive:
@@ -408,22 +407,16 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         if transport is None:
             self._closeWithoutTransport(error)
             return self
-        closeNow = getattr(transport, "closeWithoutFlush", None)
-        if closeNow is not None:
-            closeNow()
-        else:
-            transport.abortConnection()
+        transport.closeWithoutFlush()
         return self
 
     def resetAndDestroy(self) -> Socket:
         """Node's ``socket.resetAndDestroy()``: close with a TCP RST."""
         transport = self.transport
         if transport is not None and not self._state.destroyed:
-            reset = getattr(transport, "resetOnClose", None)
-            if reset is not None:
-                reset()
+            transport.resetOnClose()
             self._markDestroyed()
-            transport.abortConnection()
+            transport.closeWithoutFlush()
             return self
         return self.destroy()
 
