@@ -69,6 +69,17 @@ class ISocketOwner(Interface):
     def socketClosed(socket: Socket) -> None:
         """``socket`` is destroyed: count it out, before its ``'close'`` is emitted."""
 
+    def socketFailed(socket: Socket, message: str, failure: Failure) -> None:
+        """
+        A listener of ``socket`` failed (``message`` is a log format naming
+        ``{socket}``): report it, e.g. with :func:`logSocketFailure`.
+        """
+
+
+def logSocketFailure(socket: Socket, message: str, failure: Failure) -> None:
+    """Log a failure of ``socket``'s application code through ``twisted.logger``."""
+    _log.failure(message, failure, socket=socket)
+
 
 @implementer(IProtocol, IHalfCloseableProtocol, IPushProducer, IHandshakeListener)
 class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
@@ -435,14 +446,14 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
 
     def _logFailure(self, message: str, failure: Failure) -> None:
         """
-        Log a failure of this socket's application code, or hand it to its
-        owner's ``_failureObserver`` (``twistd netserver`` rate-limits them).
+        A failure of this socket's application code: its owner's to report
+        (``twistd netserver`` rate-limits them), or logged.
         """
-        observer = getattr(self._owner, "_failureObserver", None)
-        if observer is not None:
-            observer(self, message, failure)
+        owner = self._owner
+        if owner is not None:
+            owner.socketFailed(self, message, failure)
         else:
-            _log.failure(message, failure, socket=self)
+            logSocketFailure(self, message, failure)
 
     def handshakeCompleted(self) -> None:
         """Twisted's ``IHandshakeListener``: the TLS handshake is done; ``'secure'``."""
