@@ -28,7 +28,7 @@ from txnetserver._errors import (
     ERR_OUT_OF_RANGE,
     ERR_SOCKET_BAD_PORT,
 )
-from txnetserver._listen import _validatePort
+from txnetserver._jsvalues import validatePort
 
 __all__ = [
     "SocketAddress",
@@ -157,7 +157,7 @@ class SocketAddress:
         if isinstance(port, bool) or not isinstance(port, (int, float, str)):
             raise ERR_SOCKET_BAD_PORT("options.port", port)
         # Node 20 accepts a numeric string here and then aborts in C++; we take its number.
-        self._port = _validatePort(port)
+        self._port = validatePort(port)
         flowlabel = _validateUint32(merged.get("flowlabel", 0), "options.flowlabel")
         if family == "ipv6" and flowlabel > _MAX_FLOWLABEL:
             raise ERR_OUT_OF_RANGE("options.flowlabel", f">= 0 && <= {_MAX_FLOWLABEL}", flowlabel)

@@ -41,8 +41,6 @@ from txnetserver._listen import (
     HandleListen,
     TCPListen,
     UNIXListen,
-    normalizeServerOptions,
-    parseCreateServerArgs,
     parseListenArgs,
     resolveListenRequest,
 )
@@ -56,6 +54,7 @@ from txnetserver._ports import (
 )
 from txnetserver._proxytrust import TrustedSources, isTrustedPeer, trustedProxies
 from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
+from txnetserver._serveroptions import normalizeServerOptions, parseCreateServerArgs
 from txnetserver._socket import ISocketOwner, Socket, logSocketFailure
 from txnetserver._tick import nextTick
 
