@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
 from txnetserver._abort import AbortSignal, AbortSignalLike
-from txnetserver._errors import ERR_SOCKET_BAD_PORT
+from txnetserver._errors import ERR_INVALID_ARG_TYPE, ERR_SOCKET_BAD_PORT
 
 __all__ = [
     "JS_PRIMITIVES",
@@ -26,6 +26,7 @@ __all__ = [
     "jsNumber",
     "jsToNumber",
     "jsTruthy",
+    "mergedOptions",
     "toFloat",
     "toInt32",
     "validatePort",
@@ -161,3 +162,21 @@ def validatePort(port: int | float | str, name: str = "options.port") -> int:
 
 # What a Python caller passes for JS primitives (no bigint or symbol here).
 JS_PRIMITIVES = (type(None), bool, int, float, complex, str)
+
+
+def mergedOptions(options: object, kwargs: Mapping[str, object]) -> dict[Any, object]:
+    """
+    An ``options`` object (a mapping, or ``None`` for none) with the Python
+    keyword arguments merged over it; neither is changed.
+
+    :raises ERR_INVALID_ARG_TYPE: ``options`` is neither (Node's
+        ``validateObject(options, 'options')``).
+    """
+    if options is None:
+        merged: dict[Any, object] = {}
+    elif isinstance(options, Mapping):
+        merged = dict(options)
+    else:
+        raise ERR_INVALID_ARG_TYPE("options", "object", options)
+    merged.update(kwargs)
+    return merged

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK, PROXY_HEADER_TIMEOUT
 from txnetserver._errors import ERR_INVALID_ARG_TYPE
-from txnetserver._jsvalues import isFunction, isJsNumber, jsTruthy, toFloat, toInt32
+from txnetserver._jsvalues import (
+    isFunction,
+    isJsNumber,
+    jsTruthy,
+    mergedOptions,
+    toFloat,
+    toInt32,
+)
 from txnetserver._proxytrust import TrustedSources, proxyHeaderTimeout, trustedProxies
 
 __all__ = ["ServerOptions", "keepAliveSeconds", "normalizeServerOptions", "parseCreateServerArgs"]
@@ -69,13 +75,7 @@ def normalizeServerOptions(options: object, kwargs: Mapping[str, object]) -> Ser
         a non-number ``keepAliveInitialDelay``/``highWaterMark``, or a
         ``blockList`` without a ``check`` method.
     """
-    if options is None:
-        merged: dict[Any, object] = {}
-    elif isinstance(options, Mapping):
-        merged = dict(options)
-    else:
-        raise ERR_INVALID_ARG_TYPE("options", "object", options)
-    merged.update(kwargs)
+    merged = mergedOptions(options, kwargs)
     allowHalfOpen = merged.get("allowHalfOpen")
     return ServerOptions(
         # options.allowHalfOpen || false: a truthy value is kept as given.
