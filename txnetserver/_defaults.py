@@ -9,10 +9,16 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
+    "DEFAULT_AUTO_SELECT_FAMILY",
+    "DEFAULT_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT",
     "DEFAULT_BACKLOG",
+    "DEFAULT_CONNECT_HOST",
     "DEFAULT_HIGH_WATER_MARK",
+    "MIN_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT",
     "PROXY_HEADER_TIMEOUT",
+    "WORKER_QUICK_EXIT",
     "WORKER_RESTART_DELAY",
+    "WORKER_RESTART_DELAY_MAX",
 ]
 
 DEFAULT_BACKLOG: Final = 511
@@ -27,4 +33,24 @@ PROXY_HEADER_TIMEOUT: Final = 30.0
 """Seconds a peer behind ``proxyProtocol`` may take to send its PROXY header before it is closed."""
 
 WORKER_RESTART_DELAY: Final = 0.5
-"""Seconds before ``--workers`` starts a crashed worker again."""
+"""Seconds before ``--workers`` starts a crashed worker again; doubled after each quick exit."""
+
+WORKER_QUICK_EXIT: Final = 1.0
+"""A worker that ends within this many seconds of its start failed to start: its next restart waits
+twice as long as the last (a worker that cannot start must not spin)."""
+
+WORKER_RESTART_DELAY_MAX: Final = 30.0
+"""The longest wait, in seconds, before ``--workers`` starts a worker that keeps failing again."""
+
+DEFAULT_CONNECT_HOST: Final = "localhost"
+"""The host ``connect()`` uses when none is given (Node's ``options.host || 'localhost'``)."""
+
+DEFAULT_AUTO_SELECT_FAMILY: Final = True
+"""Whether ``connect()`` races IPv6 and IPv4 addresses (RFC 8305) when a name resolves to both:
+Node 20's default; ``setDefaultAutoSelectFamily()`` changes it for the process."""
+
+DEFAULT_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT: Final = 250
+"""Milliseconds a racing connection attempt gets before the next address is tried (Node's)."""
+
+MIN_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT: Final = 10
+"""Node raises smaller attempt timeouts to 10 ms."""

@@ -202,8 +202,9 @@ def listenDefaultTCP(
     reactor: Any, factory: IProtocolFactory, port: int, backlog: int, reusePort: bool
 ) -> IListeningPort:
     """
-    Node's no-host listen (§1.6): one dual-stack ``::`` socket; only when the
-    IPv6 socket cannot be *bound* (no IPv6, or EACCES) retry on ``0.0.0.0``.
+    Node's no-host listen (``setupListenHandle`` in ``lib/net.js``): one
+    dual-stack ``::`` socket; only when the IPv6 socket cannot be *bound* (no
+    IPv6, or EACCES) retry on ``0.0.0.0``.
     EADDRINUSE does not fall back (libuv reports it from listen(2)), so a busy
     port reports ``::``.
     """
@@ -337,3 +338,14 @@ def closePort(listeningPort: IListeningPort) -> None:
     result = listeningPort.stopListening()
     if result is not None and hasattr(result, "addErrback"):
         result.addErrback(lambda f: None)
+
+
+def stopAccepting(listeningPort: IListeningPort) -> None:
+    """
+    Keep a port bound and listening (connections wait in its backlog) but
+    accept nothing in this process: the parent of ``--workers`` holds the
+    socket its workers accept from.  Called right after the bind, before the
+    reactor can accept anything.
+    """
+    if isinstance(listeningPort, tcp.Port):
+        listeningPort.stopReading()

@@ -255,7 +255,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         """The one way into ``destroyed``: no more I/O, no idle timer, no longer counted."""
         self._move(Event.DESTROY)
         self._cancelTimer()
-        # Node counts the socket out synchronously, before its 'close' (§1.10).
+        # Node counts the socket out synchronously, before its 'close'.
         self._untrack()
 
     def _closeWithoutTransport(self, error: BaseException | None) -> None:
@@ -387,7 +387,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
             self._emitFinish()
         if self._refed:
             handlesFor(self._reactor).release(self)
-        # Queued after the server's own 'close' (Node §1.10): the server
+        # Queued after the server's own 'close', as in Node: the server
         # closes before its last socket does.
         nextTick(self._reactor, self._emitClose, error)
 
@@ -430,7 +430,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
             try:
                 self.emit("error", error)
             except BaseException as e:
-                # Deliberate divergence (API.md): an unhandled socket error is
+                # Deliberate divergence (docs/differences.md): an unhandled socket error is
                 # logged, not fatal; the server keeps serving.
                 _log.failure("Unhandled 'error' on {socket}", Failure(e), socket=self)
         try:

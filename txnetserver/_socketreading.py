@@ -157,7 +157,7 @@ class SocketReading(EventEmitter):
             return
         if not self.allowHalfOpen:
             # Node ends our side right after the 'end' listeners ran (writes in
-            # them still go out); later writes get EPIPE (§2).
+            # them still go out); later writes get EPIPE.
             self.end()
         state = self._state
         if state.writableFinished and not state.destroyed and self.transport is not None:

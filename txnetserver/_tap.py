@@ -247,21 +247,25 @@ def _workerArguments(options: Options) -> list[str]:
     return arguments
 
 
-def makeService(options: Options) -> IService:
+def makeService(options: Options, *, listen: dict[str, Any] | None = None) -> IService:
     """
     The :class:`~txnetserver.NetServerService` that ``twistd netserver`` runs:
     it binds before ``twistd`` drops privileges, exits non-zero with Node's
     message if it cannot, and logs where it listens and each ``'drop'``.
+    ``listen`` replaces where the options say to listen (a worker of
+    ``--workers`` listens on the descriptor its parent hands it).
     """
     # Imported here, not at module level: see the module docstring.
     from twisted.logger import Logger
 
-    if options["workers"] > 1:
+    if options["workers"] > 1 and listen is None:
         from txnetserver._workers import WorkersService
 
-        return WorkersService(
+        workers = WorkersService(
             options["workers"], _listenArguments(options), _workerArguments(options)
         )
+        workers.exitOnListenFailure = True
+        return workers
 
     from txnetserver._server import Server, createServer
     from txnetserver._service import NetServerService
@@ -308,7 +312,7 @@ def makeService(options: Options) -> IService:
             )
 
     def onDrop(info: dict[str, Any] | None = None) -> None:
-        # UNIX servers emit 'drop' without a payload (Node §1.11).
+        # UNIX servers emit 'drop' without a payload, as in Node.
         peer = "" if info is None else f" from {info['remoteAddress']} port {info['remotePort']}"
         log.info(
             "txnetserver dropped a connection{peer} (maxConnections {limit} reached)",
@@ -319,7 +323,9 @@ def makeService(options: Options) -> IService:
     server.on("listening", onListening)
     server.on("drop", onDrop)
     service = NetServerService(
-        server, _listenArguments(options), gracefulTimeout=options["graceful-timeout"]
+        server,
+        _listenArguments(options) if listen is None else listen,
+        gracefulTimeout=options["graceful-timeout"],
     )
     service.stopReactorOnListenFailure = True
     return service
