@@ -37,6 +37,7 @@ from twisted.python.failure import Failure
 from zope.interface import Interface, implementer
 
 from txnetserver._address import AddressInfo
+from txnetserver._connecting import SocketConnect
 from txnetserver._errors import ERR_SOCKET_CLOSED_BEFORE_CONNECTION, errnoException
 from txnetserver._handles import handlesFor
 from txnetserver._lifecycle import (
@@ -57,6 +58,7 @@ from txnetserver._timeouts import SocketTimeouts
 from txnetserver._transport import nodeTransportFor
 
 if TYPE_CHECKING:
+    from txnetserver._connector import Connection
     from txnetserver._server import Server
 
 __all__ = ["ISocketOwner", "Socket"]
@@ -90,7 +92,7 @@ def logSocketFailure(socket: Socket, message: str, failure: Failure) -> None:
 
 
 @implementer(IProtocol, IHalfCloseableProtocol, IPushProducer, IHandshakeListener)
-class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
+class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketConnect):
     """
     Node's ``net.Socket``: a connection a :class:`~txnetserver.Server`
     accepted, or one made with ``Socket([options])`` whose transport comes
@@ -105,6 +107,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
 
     __slots__ = (
         "_connectQueue",
+        "_connection",
         "_decoder",
         "_destroyError",
         "_echoListener",
@@ -163,6 +166,8 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
             keepAlive=normalized.keepAlive,
             keepAliveInitialDelay=normalized.keepAliveInitialDelay,
         )
+        if normalized.signal is not None:
+            self._watchSignal(normalized.signal)
 
     @classmethod
     def _accepted(
@@ -240,6 +245,8 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         self._needDrain = False
         # Writes (chunk, callback) made while connecting, sent once connected.
         self._connectQueue: list[tuple[bytes, WriteCallback | None]] | None = None
+        # The connect() under way or done (outgoing sockets only).
+        self._connection: Connection | None = None
         self._queuedLength = 0
         # Our transports pause us exactly when their buffer reaches
         # highWaterMark.  Others (TLS) pause for reasons of their own (a
@@ -286,6 +293,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
 
     def _closeWithoutTransport(self, error: BaseException | None) -> None:
         """A destroyed socket that never had a transport: ``'close'`` comes from here."""
+        self._cancelConnect()
         queue, self._connectQueue = self._connectQueue, None
         self._queuedLength = 0
         if self._refed:
@@ -336,7 +344,9 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
             self._sendQueued(queue or [], endQueued)
 
     def connectionMade(self) -> None:
-        """IProtocol: nothing to do; :meth:`makeConnection` did it."""
+        """IProtocol: an outgoing socket announces ``'connect'`` and ``'ready'``."""
+        if self._connection is not None:
+            self._afterConnect()
 
     def dataReceived(self, data: bytes) -> None:
         """IProtocol: bytes from the peer become ``'data'`` (or are buffered)."""
@@ -505,7 +515,8 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         """Node's ``socket.ref()``: this socket keeps a :func:`run` process alive."""
         if not self._refed:
             self._refed = True
-            if self.transport is not None and not self._state.destroyed:
+            state = self._state
+            if (self.transport is not None or state.connecting) and not state.destroyed:
                 handlesFor(self._reactor).hold(self)
         return self
 
