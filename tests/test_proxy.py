@@ -12,12 +12,11 @@ from typing import Any
 
 import pytest
 from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
-from twisted.protocols.haproxy._v1parser import V1Parser
-from twisted.protocols.haproxy._v2parser import V2Parser
 
 from txnetserver import BlockList, Socket
 from txnetserver._defaults import PROXY_HEADER_TIMEOUT
 from txnetserver._proxy import UNDECIDED, canonicalAddress, parserFor
+from txnetserver._twistedinternals import V1Parser, V2Parser
 from txnetserver.testing import MemoryNetwork
 
 V1_HEADER = b"PROXY TCP4 203.0.113.7 127.0.0.1 5555 8000\r\n"

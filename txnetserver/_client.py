@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any, overload
 
 from txnetserver._connectargs import parseConnectArgs
-from txnetserver._listen import _jsTruthy
+from txnetserver._jsvalues import jsTruthy
 from txnetserver._socket import Socket
 
 __all__ = ["connect", "createConnection"]
@@ -89,7 +89,7 @@ def connect(*args: Any, reactor: Any = None, **kwargs: Any) -> Socket:
     parsed = parseConnectArgs(args, kwargs)
     socket = Socket(parsed.options, reactor=reactor)
     timeout = parsed.options.get("timeout")
-    if _jsTruthy(timeout):
+    if jsTruthy(timeout):
         socket.setTimeout(timeout)  # type: ignore[arg-type]
     return socket.connect(parsed)
 

@@ -40,16 +40,16 @@ from txnetserver._errors import (
     ERR_INVALID_IP_ADDRESS,
     ERR_MISSING_ARGS,
 )
-from txnetserver._listen import (
-    _JS_PRIMITIVES,
-    _asOptionsDict,
-    _isFunction,
-    _isJsNumber,
-    _jsTruthy,
-    _toInt32,
-    _validatePort,
-    isPipeName,
+from txnetserver._jsvalues import (
+    JS_PRIMITIVES,
+    asOptionsDict,
+    isFunction,
+    isJsNumber,
+    jsTruthy,
+    toInt32,
+    validatePort,
 )
+from txnetserver._listen import isPipeName
 from txnetserver._netutil import (
     getDefaultAutoSelectFamily,
     getDefaultAutoSelectFamilyAttemptTimeout,
@@ -105,10 +105,10 @@ def parseConnectArgs(args: tuple[object, ...], kwargs: Mapping[str, object]) -> 
     options: dict[Any, object] = {}
     if jsArgs:
         first = jsArgs[0]
-        asDict = _asOptionsDict(first)
+        asDict = asOptionsDict(first)
         if asDict is not None:
             options = asDict
-        elif not isinstance(first, _JS_PRIMITIVES) and not _isFunction(first):
+        elif not isinstance(first, JS_PRIMITIVES) and not isFunction(first):
             pass  # typeof 'object' (a list, say): options without port or path
         elif isPipeName(first):
             options["path"] = first
@@ -120,7 +120,7 @@ def parseConnectArgs(args: tuple[object, ...], kwargs: Mapping[str, object]) -> 
     options.update(keywords)
     last = jsArgs[-1] if jsArgs else None
     return ConnectArgs(
-        options=MappingProxyType(options), callback=last if _isFunction(last) else None
+        options=MappingProxyType(options), callback=last if isFunction(last) else None
     )
 
 
@@ -200,7 +200,7 @@ def resolveConnectRequest(options: Mapping[Any, object]) -> ConnectRequest:
     path = options.get("path")
     if "port" not in options and path is None:
         raise ERR_MISSING_ARGS(["options", "port", "path"])
-    if _jsTruthy(path):
+    if jsTruthy(path):
         if not isinstance(path, str):
             raise ERR_INVALID_ARG_TYPE("options.path", "string", path)
         return UNIXConnect(path)
@@ -224,17 +224,17 @@ def _validateEndpoint(endpoint: object) -> object:
 def _tcpRequest(options: Mapping[Any, object]) -> TCPConnect:
     """``lookupAndConnect``'s checks, then ``dns.lookup``'s for the default resolver."""
     localAddress = options.get("localAddress")
-    if _jsTruthy(localAddress) and not isIP(localAddress):
+    if jsTruthy(localAddress) and not isIP(localAddress):
         raise ERR_INVALID_IP_ADDRESS(localAddress)
     localPort = options.get("localPort")
-    if _jsTruthy(localPort) and not _isJsNumber(localPort):
+    if jsTruthy(localPort) and not isJsNumber(localPort):
         raise ERR_INVALID_ARG_TYPE("options.localPort", "number", localPort)
     port = 0
     if "port" in options:
         given = options["port"]
         if isinstance(given, bool) or not isinstance(given, (int, float, str)):
             raise ERR_INVALID_ARG_TYPE("options.port", ["number", "string"], given)
-        port = _validatePort(given, "Port")
+        port = validatePort(given, "Port")
     autoSelectFamily = options.get("autoSelectFamily")
     if autoSelectFamily is None:
         autoSelectFamily = getDefaultAutoSelectFamily()
@@ -249,26 +249,26 @@ def _tcpRequest(options: Mapping[Any, object]) -> TCPConnect:
             MIN_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT,
         )
     host = options.get("host")
-    if not _jsTruthy(host):
+    if not jsTruthy(host):
         host = DEFAULT_CONNECT_HOST
     hostFamily = isIP(host)
     common: dict[str, Any] = {
         "port": port,
-        "localAddress": str(localAddress) if _jsTruthy(localAddress) else None,
-        "localPort": localPort if _jsTruthy(localPort) else None,
+        "localAddress": str(localAddress) if jsTruthy(localAddress) else None,
+        "localPort": localPort if jsTruthy(localPort) else None,
         "autoSelectFamily": autoSelectFamily,
         "autoSelectFamilyAttemptTimeout": attemptTimeoutMs,
     }
     if hostFamily:
         return TCPConnect(host=str(host), hostFamily=hostFamily, **common)
     lookup = options.get("lookup")
-    if lookup is not None and not _isFunction(lookup):
+    if lookup is not None and not isFunction(lookup):
         raise ERR_INVALID_ARG_TYPE("options.lookup", "function", lookup)
     # socketToDnsFamily: Node's 'IPv4'/'IPv6' spellings become 4/6.
     family = options.get("family")
     family = {"IPv4": 4, "IPv6": 6}.get(family, family) if isinstance(family, str) else family
     hintsGiven = options.get("hints")
-    hints: Any = hintsGiven if _jsTruthy(hintsGiven) else 0
+    hints: Any = hintsGiven if jsTruthy(hintsGiven) else 0
     if lookup is None:
         hints = _validateDnsLookup(host, family, hints)
     racing = family not in (4, 6) or isinstance(family, bool)
@@ -291,9 +291,9 @@ def _validateDnsLookup(host: object, family: object, hints: object) -> int:
         raise ERR_INVALID_ARG_TYPE("hostname", "string", host)
     flags = 0
     if hints is not None:
-        if not _isJsNumber(hints):
+        if not isJsNumber(hints):
             raise ERR_INVALID_ARG_TYPE("options.hints", "number", hints)
-        flags = _toInt32(float(hints)) % 2**32  # hints >>> 0
+        flags = toInt32(float(hints)) % 2**32  # hints >>> 0
         if flags & ~_VALID_HINTS:
             raise ERR_INVALID_ARG_VALUE("hints", flags)
     if family is not None and (isinstance(family, bool) or family not in (0, 4, 6)):
