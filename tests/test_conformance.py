@@ -343,11 +343,12 @@ LOOKUP_SPY = {"$": "lookupSpy"}
 
 def runPythonConnect(case: dict[str, Any]) -> dict[str, Any]:
     """
-    What txnetserver makes of ``connect(*args)``, in the runner's terms: the
-    argument error, or the socket's state and the lookup it starts.
+    What ``txnetserver.connect(*args)`` does on a memory reactor, in the
+    runner's terms: the argument error, or the socket's state and the lookup
+    it started (what the lookup function was asked, custom or default).
     """
-    from txnetserver._connectargs import TCPConnect, parseConnectArgs, resolveConnectRequest
-    from txnetserver._socketoptions import normalizeSocketOptions
+    from txnetserver import connect
+    from txnetserver._connector import Connection
 
     def decode(value: Any) -> Any:
         if value == LOOKUP_SPY:
@@ -358,32 +359,41 @@ def runPythonConnect(case: dict[str, Any]) -> dict[str, Any]:
             return {k: decode(v) for k, v in value.items()}
         return toPython(value)
 
-    try:
-        parsed = parseConnectArgs(tuple(decode(case["args"])), {})
-        normalizeSocketOptions(parsed.options, {})
-        request = resolveConnectRequest(parsed.options)
-    except NodeError as e:
-        return {"throws": True, "code": e.code, "name": e.name, "message": e.message}
-    lookup = None
-    if isinstance(request, TCPConnect) and not request.hostFamily:
+    looked: list[dict[str, Any]] = []
+    original = Connection._lookUp
+
+    def spy(self: Any, request: Any) -> None:
         options = request.lookupOptions()
-        lookup = {
+        record = {
             "hostname": request.host,
             "hints": fromPython(options["hints"]),
             "all": options.get("all") is True,
             "custom": request.lookup is not None,
         }
         if options["family"] is not None:
-            lookup["family"] = fromPython(options["family"])
-    return {
+            record["family"] = fromPython(options["family"])
+        looked.append(record)
+        original(self, request)
+
+    Connection._lookUp = spy  # type: ignore[method-assign]
+    try:
+        socket = connect(*decode(case["args"]), reactor=MemoryReactorClock())
+    except NodeError as e:
+        return {"throws": True, "code": e.code, "name": e.name, "message": e.message}
+    finally:
+        Connection._lookUp = original  # type: ignore[method-assign]
+    outcome = {
         "throws": False,
-        "connecting": True,
-        "pending": True,
-        "readyState": "opening",
-        "lookup": lookup,
-        "connectListeners": 1 if parsed.callback is not None else 0,
-        "timeout": None,
+        "connecting": socket.connecting,
+        "pending": socket.pending,
+        "readyState": socket.readyState,
+        "lookup": looked[0] if looked else None,
+        "connectListeners": socket.listenerCount("connect"),
+        "timeout": fromPython(socket.timeout),
     }
+    socket.on("error", lambda error: None)
+    socket.destroy()
+    return outcome
 
 
 clientHosts = st.sampled_from(
@@ -408,6 +418,7 @@ connectOptionValues: dict[str, Any] = {
     "objectMode": st.sampled_from([True, 0, "x"]),
     "readableObjectMode": st.sampled_from([1, False]),
     "writableObjectMode": st.sampled_from(["x", 0]),
+    "timeout": st.sampled_from([0, 10, 2.5, -1, "x", True, None, {"$": "NaN"}, {"$": "Infinity"}]),
 }
 connectOptions = st.dictionaries(
     st.sampled_from(sorted(connectOptionValues)), st.just(None), max_size=5

@@ -139,7 +139,11 @@ class Connection:
             request.lookup(request.host, options, self._lookupAnswered)
             return
         lookedUp = _defaultLookup(
-            self._reactor, request.host, options["family"], request.hints, request.lookupAll
+            self._reactor,
+            request.host,
+            options["family"],
+            request.getaddrinfoFlags,
+            request.lookupAll,
         )
         lookedUp.addCallbacks(self._defaultLookupAnswered, self._defaultLookupFailed)
 
