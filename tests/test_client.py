@@ -298,3 +298,24 @@ class ProcessLifetimeTests(ClientTestCase):
     def test_an_unrefd_connecting_socket_lets_the_process_exit(self) -> None:
         result = runPython(self.CHILD.format(setup="socket.unref()"))
         self.assertEqual((result.returncode, result.stdout.strip()), (0, ""), result.stderr)
+
+
+class ReconnectTests(ClientTestCase):
+    @asyncTest
+    async def test_a_second_connect_while_connecting_fails_with_ealready(self) -> None:
+        port = await self.echoServer()
+        socket = self.connect(port, "127.0.0.1")
+        self.assertIs(socket.connect(port, "127.0.0.1"), socket)
+        log = self.record(socket, "error", "close")
+        await event(socket, "close")
+        self.assertEqual(log[0][1].code, "EALREADY")
+        self.assertEqual(str(log[0][1]), f"connect EALREADY 127.0.0.1:{port}")
+        self.assertEqual(log[1], ("close", True))
+
+    @asyncTest
+    async def test_connect_on_a_destroyed_socket_raises_socket_closed(self) -> None:
+        socket = self.connect(1, "127.0.0.1")
+        socket.on("error", lambda error: None)
+        await event(socket, "close")
+        with self.assertRaises(errors.ERR_SOCKET_CLOSED):
+            socket.connect(1, "127.0.0.1")

@@ -25,8 +25,9 @@ The modules, in layers; each imports only from its own layer and the ones listed
    ``close()``; ``_proxy`` reads a PROXY protocol header before it) and
    ``_socket`` (``Socket``: the Twisted protocol side and closing, with its
    sides ``_socketreading``, ``_socketwriting``, ``_socketinfo``,
-   ``_timeouts`` and ``_pipe``; it reports to its owner, the server, through
-   ``ISocketOwner`` and imports nothing of it).
+   ``_timeouts``, ``_pipe`` and ``_connecting`` (``socket.connect()``); it
+   reports to its owner, the server, through ``ISocketOwner`` and imports
+   nothing of it), and ``_client`` (``connect()``/``createConnection()``).
 4. Process and application: ``_runner`` (``run()``: Node's process lifetime),
    ``_service`` (``NetServerService`` for Twisted applications), ``_tap``
    (``twistd netserver``), ``_workers`` and ``_worker`` (``--workers``), and
