@@ -319,3 +319,39 @@ class ReconnectTests(ClientTestCase):
         await event(socket, "close")
         with self.assertRaises(errors.ERR_SOCKET_CLOSED):
             socket.connect(1, "127.0.0.1")
+
+
+class OutgoingSocketTests(ClientTestCase):
+    """An outgoing socket is the same Socket an accepted one is."""
+
+    @asyncTest
+    async def test_destroy_closes_with_a_fin_not_a_reset(self) -> None:
+        accepted: Deferred[Socket] = Deferred()
+        server = self.makeServer(accepted.callback)
+        server.listen(0, "127.0.0.1")
+        await listening(server)
+        socket = self.connect(server.address().port, "127.0.0.1")
+        peer = await accepted
+        log = self.record(peer, "end", "error", "close")
+        peer.resume()
+        await event(socket, "connect")
+        socket.destroy()
+        await event(peer, "close")
+        self.assertEqual([entry[0] for entry in log], ["end", "close"])
+
+    @asyncTest
+    async def test_counters_encoding_and_pause_work_as_on_an_accepted_socket(self) -> None:
+        port = await self.echoServer()
+        socket = self.connect(port, "127.0.0.1")
+        socket.setEncoding("utf8")
+        received: list[str] = []
+        socket.on("data", received.append)
+        socket.pause()
+        socket.write("héllo")
+        await event(socket, "connect")
+        self.assertTrue(socket.isPaused())
+        await until(lambda: socket.bytesWritten == 6)
+        socket.resume()
+        await until(lambda: "".join(received) == "héllo")
+        self.assertEqual((socket.bytesRead, socket.bytesWritten), (6, 6))
+        self.assertEqual(socket.address()["address"], "127.0.0.1")
