@@ -329,3 +329,261 @@ def test_create_server_options_agree_with_node(node: NodeOracle, options: dict[s
     ):
         expected["allowHalfOpen"] = float(expected["allowHalfOpen"])
     assert comparable(actual) == comparable(expected), options
+
+
+# -- the client side: connect() arguments and net's small utilities ------------------
+
+LOOKUP_SPY = {"$": "lookupSpy"}
+
+
+def runPythonConnect(case: dict[str, Any]) -> dict[str, Any]:
+    """
+    What txnetserver makes of ``connect(*args)``, in the runner's terms: the
+    argument error, or the socket's state and the lookup it starts.
+    """
+    from txnetserver._connectargs import (
+        TCPConnect,
+        normalizeSocketOptions,
+        parseConnectArgs,
+        resolveConnectRequest,
+    )
+
+    def decode(value: Any) -> Any:
+        if value == LOOKUP_SPY:
+            return lambda hostname, options, callback: None
+        if isinstance(value, list):
+            return [decode(v) for v in value]
+        if isinstance(value, dict) and "$" not in value:
+            return {k: decode(v) for k, v in value.items()}
+        return toPython(value)
+
+    try:
+        parsed = parseConnectArgs(tuple(decode(case["args"])), {})
+        normalizeSocketOptions(parsed.options)
+        request = resolveConnectRequest(parsed.options)
+    except NodeError as e:
+        return {"throws": True, "code": e.code, "name": e.name, "message": e.message}
+    lookup = None
+    if isinstance(request, TCPConnect) and not request.hostFamily:
+        options = request.lookupOptions()
+        lookup = {
+            "hostname": request.host,
+            "hints": fromPython(options["hints"]),
+            "all": options.get("all") is True,
+            "custom": request.lookup is not None,
+        }
+        if options["family"] is not None:
+            lookup["family"] = fromPython(options["family"])
+    return {
+        "throws": False,
+        "connecting": True,
+        "pending": True,
+        "readyState": "opening",
+        "lookup": lookup,
+        "connectListeners": 1 if parsed.callback is not None else 0,
+        "timeout": None,
+    }
+
+
+clientHosts = st.sampled_from(
+    ["127.0.0.1", "::1", "::ffff:127.0.0.1", "", "localhost", "a.invalid", None, 5, True, 0]
+)
+connectOptionValues: dict[str, Any] = {
+    "port": ports,
+    "host": clientHosts,
+    "path": st.sampled_from(["", "x.sock", 5, None, True, 0]),
+    "localAddress": st.sampled_from(["127.0.0.1", "::1", "foo", "", 0, None, "1.2.3"]),
+    "localPort": st.sampled_from([0, 5, "7", "", -1, True, None, 1.5]),
+    "family": st.sampled_from([0, 4, 6, "IPv4", "IPv6", "x", 5, True, False, None]),
+    "hints": st.sampled_from([0, 32, 1, -1, 8, 16, 56, "x", "", {"$": "NaN"}, None, 2**40]),
+    "lookup": st.sampled_from([LOOKUP_SPY, 5, None, "x"]),
+    "autoSelectFamily": st.sampled_from([True, False, 1, None, "x"]),
+    "autoSelectFamilyAttemptTimeout": st.sampled_from(
+        [0, 1, 5, 10, 250, 1.5, -1, "x", None, 2**31, True]
+    ),
+    "allowHalfOpen": st.sampled_from([True, False, "x", 0]),
+    "keepAliveInitialDelay": st.sampled_from([-5, 0, 1000, "x", True, 1.5]),
+    "signal": st.sampled_from([0, "", False, True, 5]),
+    "objectMode": st.sampled_from([True, 0, "x"]),
+    "readableObjectMode": st.sampled_from([1, False]),
+    "writableObjectMode": st.sampled_from(["x", 0]),
+}
+connectOptions = st.dictionaries(
+    st.sampled_from(sorted(connectOptionValues)), st.just(None), max_size=5
+).flatmap(lambda keys: st.fixed_dictionaries({k: connectOptionValues[k] for k in keys}))
+connectFirst = st.one_of(connectOptions, ports, clientHosts, st.just(FN), st.just([]))
+connectArgumentLists = st.one_of(
+    st.tuples(connectFirst).map(list),
+    st.tuples(connectFirst, st.one_of(clientHosts, st.just(FN))).map(list),
+    st.tuples(connectFirst, clientHosts, st.just(FN)).map(list),
+    st.just([]),
+)
+
+
+def _isSafeConnect(args: list[Any]) -> bool:
+    """Nothing the runner could reach beyond loopback or its temporary folder."""
+    for value in args if isinstance(args, list) else [args]:
+        if isinstance(value, dict) and "path" in value and isinstance(value["path"], str):
+            if "/" in value["path"]:
+                return False
+        if isinstance(value, str) and "/" in value:
+            return False
+    return True
+
+
+@settings(
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(args=connectArgumentLists)
+def test_connect_arguments_agree_with_node(node: NodeOracle, args: list[Any]) -> None:
+    if not _isSafeConnect(args):
+        return
+    case = {"call": "connect", "args": args}
+    expected = node.ask(case)
+    assert "crashed" not in expected, expected
+    assert comparable(runPythonConnect(case)) == comparable(expected), case
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        [{}],
+        [FN],
+        [{"path": None}],
+        [{"path": ""}],
+        [{"port": None}],
+        [{"port": True}],
+        [{"port": -1}],
+        [{"port": "0x50", "host": "127.0.0.1"}],
+        [{"port": 80, "localAddress": "foo"}],
+        [{"port": 80, "localPort": "7"}],
+        [{"port": 80, "autoSelectFamilyAttemptTimeout": 0}],
+        [{"port": 80, "autoSelectFamilyAttemptTimeout": 5}],
+        [{"port": 80, "host": "a.invalid", "hints": -1}],
+        [{"port": 80, "host": "a.invalid", "family": "x"}],
+        [{"port": 80, "host": "a.invalid", "family": "x", "lookup": LOOKUP_SPY}],
+        [{"port": 80, "host": "a.invalid", "family": "IPv6", "lookup": LOOKUP_SPY}],
+        [{"port": 80, "host": "a.invalid", "localAddress": "127.0.0.1"}],
+        [{"port": 80, "host": "a.invalid", "autoSelectFamily": False}],
+        [{"port": 80, "host": 5}],
+        [{"port": 80, "host": 5, "lookup": LOOKUP_SPY}],
+        [{"port": 80, "signal": True}],
+        [{"port": 80, "keepAliveInitialDelay": "x", "signal": True}],
+        [{"port": 80, "readableObjectMode": 1, "objectMode": 0}],
+        ["80", "localhost", FN],
+        [[]],
+    ],
+)
+def test_catalogued_connect_calls_agree_with_node(node: NodeOracle, args: list[Any]) -> None:
+    case = {"call": "connect", "args": args}
+    expected = node.ask(case)
+    assert comparable(runPythonConnect(case)) == comparable(expected), case
+
+
+def runPythonNetutil(op: str, value: Any) -> dict[str, Any]:
+    import txnetserver._netutil as netutil
+
+    value = toPython(value)
+    try:
+        if op == "isIP":
+            return {"result": [netutil.isIP(value), netutil.isIPv4(value), netutil.isIPv6(value)]}
+        if op == "SocketAddress":
+            return {"result": netutil.SocketAddress(value).toJSON()}
+        if op == "setDefaultAutoSelectFamily":
+            before = netutil.getDefaultAutoSelectFamily()
+            netutil.setDefaultAutoSelectFamily(value)
+            result: object = netutil.getDefaultAutoSelectFamily()
+            netutil.setDefaultAutoSelectFamily(before)
+            return {"result": result}
+        before = netutil.getDefaultAutoSelectFamilyAttemptTimeout()
+        netutil.setDefaultAutoSelectFamilyAttemptTimeout(value)
+        result = netutil.getDefaultAutoSelectFamilyAttemptTimeout()
+        netutil.setDefaultAutoSelectFamilyAttemptTimeout(before)
+        return {"result": result}
+    except NodeError as e:
+        return {"throws": True, "code": e.code, "name": e.name, "message": e.message}
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    text=st.one_of(
+        st.text(alphabet="0123456789abcdefABCDEFg:.%- \n", max_size=45),
+        st.sampled_from(
+            ["::ffff:1.2.3.4", "fe80::1%eth0", "1::1.2.3.4", "01.2.3.4", "255.255.255.255"]
+        ),
+    )
+)
+def test_is_ip_agrees_with_node(node: NodeOracle, text: str) -> None:
+    case = {"call": "netutil", "op": "isIP", "value": text}
+    assert runPythonNetutil("isIP", text) == node.ask(case), text
+
+
+socketAddressOptions = st.dictionaries(
+    st.sampled_from(["address", "family", "port", "flowlabel"]),
+    st.one_of(
+        st.sampled_from(
+            [
+                "127.0.0.1",
+                "::",
+                "::1",
+                "::ffff:7f00:1",
+                "fe80::1%lo",
+                "1.2.3.04",
+                "bogus",
+                "",
+                "ipv4",
+                "ipv6",
+                "IPv6",
+                "IPV4",
+                5,
+                None,
+                True,
+            ]
+        ),
+        st.integers(min_value=-2, max_value=70_000),
+        st.floats(allow_nan=False, allow_infinity=False, min_value=-2, max_value=70_000),
+    ),
+    max_size=4,
+)
+
+
+def _socketAddressIsSafe(options: dict[str, Any]) -> bool:
+    # Node 20 aborts (a C++ assertion) on a string port and on an IPv6 flow
+    # label over 20 bits; txnetserver takes the port's number and raises
+    # ERR_OUT_OF_RANGE for the label (see docs/differences.md).
+    if isinstance(options.get("port"), str):
+        return False
+    label = options.get("flowlabel")
+    return not (isinstance(label, (int, float)) and label >= 2**20)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(options=socketAddressOptions)
+def test_socket_address_agrees_with_node(node: NodeOracle, options: dict[str, Any]) -> None:
+    if not _socketAddressIsSafe(options):
+        return
+    case = {"call": "netutil", "op": "SocketAddress", "value": options}
+    expected = node.ask(case)
+    assert comparable(runPythonNetutil("SocketAddress", options)) == comparable(expected), options
+
+
+@pytest.mark.parametrize(
+    "op", ["setDefaultAutoSelectFamily", "setDefaultAutoSelectFamilyAttemptTimeout"]
+)
+@pytest.mark.parametrize(
+    "value", [True, False, 0, 1, 5, 10, 250, 1.5, -1, 2**31, 2**31 - 1, "x", None, {"$": "NaN"}]
+)
+def test_auto_select_family_defaults_agree_with_node(node: NodeOracle, op: str, value: Any) -> None:
+    case = {"call": "netutil", "op": op, "value": value}
+    assert comparable(runPythonNetutil(op, value)) == comparable(node.ask(case))

@@ -1,6 +1,6 @@
 """
-Tests for txnetserver._events: Node v20's EventEmitter semantics (§3 and
-scenarios 96-110 of node-net-server.md, checked against 12-events.js), the
+Tests for txnetserver._events: Node v20's EventEmitter semantics (as observed
+in Node and documented in its ``events`` module docs), the
 async-listener extension, events.once(), and a property-based comparison with
 a plain-list model of Node's rules.
 """
@@ -69,7 +69,7 @@ def restoreDefaultMaxListeners() -> Generator[None, None, None]:
         EventEmitter.defaultMaxListeners = before
 
 
-# -- §4 scenario 96: order and return -----------------------------------------
+# -- order and return ---------------------------------------------------------
 
 
 def test_listeners_are_called_in_order_with_the_emit_arguments() -> None:
@@ -104,7 +104,7 @@ def test_bound_method_listeners_are_the_idiom_for_this() -> None:
     assert e.listenerCount("x") == 0
 
 
-# -- §4 scenario 97: duplicates and removal ------------------------------------
+# -- duplicates and removal ----------------------------------------------------
 
 
 def test_same_function_added_twice_is_called_twice() -> None:
@@ -135,7 +135,7 @@ def test_removing_an_unknown_listener_does_nothing() -> None:
     assert events == []
 
 
-# -- §4 scenario 98: on + once of the same function ---------------------------
+# -- on + once of the same function -------------------------------------------
 
 
 def test_off_removes_the_once_wrapper_added_after_the_plain_listener() -> None:
@@ -146,7 +146,7 @@ def test_off_removes_the_once_wrapper_added_after_the_plain_listener() -> None:
     assert e.rawListeners("x") == [noop]
 
 
-# -- §4 scenario 99: the once wrapper -----------------------------------------
+# -- the once wrapper ---------------------------------------------------------
 
 
 def test_once_wrapper_is_raw_and_unwrapped_in_listeners() -> None:
@@ -206,7 +206,7 @@ def test_once_wrapper_returns_the_listener_result() -> None:
     assert e.rawListeners("x")[0]() == 42
 
 
-# -- §4 scenario 100: prepend ------------------------------------------------
+# -- prepend -----------------------------------------------------------------
 
 
 def test_prepend_listener_and_prepend_once_listener_go_first() -> None:
@@ -229,7 +229,7 @@ def test_prepend_listener_and_prepend_once_listener_go_first() -> None:
     ]
 
 
-# -- §4 scenario 101: snapshot on emit ----------------------------------------
+# -- snapshot on emit ---------------------------------------------------------
 
 
 def test_emit_calls_removed_listeners_but_not_added_ones() -> None:
@@ -282,7 +282,7 @@ def test_once_listener_removed_during_emit_still_runs_in_it() -> None:
     assert e.listenerCount("x") == 1
 
 
-# -- §4 scenario 102: 'newListener' ------------------------------------------
+# -- 'newListener' -----------------------------------------------------------
 
 
 def test_new_listener_is_emitted_before_adding_with_the_unwrapped_function() -> None:
@@ -320,7 +320,7 @@ def test_listener_added_inside_new_listener_lands_before_the_one_being_added() -
     assert e.listeners("x") == [inserted, original]
 
 
-# -- §4 scenario 103: 'removeListener' and its argument ------------------------
+# -- 'removeListener' and its argument -----------------------------------------
 
 
 def test_remove_listener_event_argument_follows_nodes_quirk() -> None:
@@ -371,7 +371,7 @@ def test_removing_the_only_remove_listener_listener_notifies_nobody() -> None:
     assert log == [("r1", "removeListener", "r2")]
 
 
-# -- §4 scenario 104: removeAllListeners ---------------------------------------
+# -- removeAllListeners --------------------------------------------------------
 
 
 def test_remove_all_listeners_of_a_name_reports_last_first() -> None:
@@ -422,7 +422,7 @@ def test_remove_all_listeners_without_remove_listener_listeners_is_silent() -> N
     assert empty.removeAllListeners() is empty
 
 
-# -- §4 scenario 105: unhandled 'error' ----------------------------------------
+# -- unhandled 'error' ---------------------------------------------------------
 
 
 def test_unhandled_error_raises_the_exception_itself() -> None:
@@ -486,7 +486,7 @@ def test_error_with_a_listener_returns_true() -> None:
     assert len(seen) == 2
 
 
-# -- §4 scenario 106: listener type check --------------------------------------
+# -- listener type check -------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -510,7 +510,7 @@ def test_remove_listener_of_none_is_rejected() -> None:
     assert str(info.value) == ('The "listener" argument must be of type function. Received None')
 
 
-# -- §4 scenario 107: setMaxListeners validation ------------------------------
+# -- setMaxListeners validation -----------------------------------------------
 
 
 @pytest.mark.parametrize(("value", "received"), [(-1, "-1"), (float("nan"), "nan"), (-0.5, "-0.5")])
@@ -558,7 +558,7 @@ def test_default_max_listeners_assignment_is_validated() -> None:
     assert EventEmitter.defaultMaxListeners == 10
 
 
-# -- §4 scenario 109: defaultMaxListeners is live -----------------------------
+# -- defaultMaxListeners is live ----------------------------------------------
 
 
 @pytest.mark.usefixtures("restoreDefaultMaxListeners")
@@ -585,7 +585,7 @@ def test_default_max_listeners_change_applies_to_warnings() -> None:
         EventEmitter().on("x", noop).on("x", noop)
 
 
-# -- §4 scenario 108: MaxListenersExceededWarning ------------------------------
+# -- MaxListenersExceededWarning -----------------------------------------------
 
 
 def recordWarnings(action: Callable[[], object]) -> list[MaxListenersExceededWarning]:
@@ -715,7 +715,7 @@ def test_fractional_limits_compare_like_node() -> None:
     assert "MaxListeners is 2.5." in str(warning)
 
 
-# -- §4 scenario 110: eventNames and listenerCount -----------------------------
+# -- eventNames and listenerCount ----------------------------------------------
 
 
 def test_event_names_put_index_like_names_first_then_strings_then_symbols() -> None:
@@ -1311,3 +1311,40 @@ def test_emitter_matches_a_plain_list_model_of_nodes_rules(ops: list[tuple[Any, 
                     entry.fn == index for entry in entries
                 )
         assert harness.emitter.eventNames() == model.eventNames()
+
+
+class _EmitsBeforeInit(EventEmitter):
+    """Node's test-event-emitter-subclass.js: once/emit before the base initialiser."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.once(1, lambda: log.append("once"))
+        self.emit(1)
+        self.on("later", lambda: log.append("kept"))
+        super().__init__()
+
+
+def test_a_subclass_may_use_the_emitter_before_calling_the_base_initialiser() -> None:
+    log: list[str] = []
+    emitter = _EmitsBeforeInit(log)
+    emitter.emit("later")
+    assert log == ["once", "kept"]
+    assert emitter.getMaxListeners() == EventEmitter.defaultMaxListeners
+
+
+class _NeverInitialised(EventEmitter):
+    def __init__(self) -> None:
+        pass
+
+
+def test_a_subclass_that_never_calls_the_base_initialiser_still_emits() -> None:
+    emitter = _NeverInitialised()
+    seen: list[object] = []
+    emitter.on("x", seen.append)
+    assert emitter.emit("x", 1) is True
+    assert seen == [1]
+    assert emitter.eventNames() == ["x"]
+
+
+def test_a_missing_attribute_of_an_emitter_is_still_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="'EventEmitter' object has no attribute 'nothing'"):
+        EventEmitter().nothing  # type: ignore[attr-defined]  # noqa: B018

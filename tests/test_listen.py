@@ -1,6 +1,6 @@
 """
 Tests for txnetserver._listen: Node's createServer()/listen() argument
-normalisation and validation, without a reactor (§1.1, §1.4, §1.5, §1.17).
+normalisation and validation, without a reactor.
 """
 
 from __future__ import annotations
@@ -281,7 +281,7 @@ def test_parseCreateServerArgs_options_then_listener(
 
 
 def test_createServer_defaults() -> None:
-    # Scenario 32, with Node 22's highWaterMark (API.md).
+    # Node 22's defaults, highWaterMark included.
     assert normalizeServerOptions(None, {}) == ServerOptions(
         allowHalfOpen=False,
         pauseOnConnect=False,
@@ -295,7 +295,6 @@ def test_createServer_defaults() -> None:
 
 
 def test_createServer_normalises_like_node() -> None:
-    # Scenario 31.
     options = {
         "keepAliveInitialDelay": -5,
         "highWaterMark": -1,
@@ -405,7 +404,7 @@ def test_createServer_accepts_any_mapping() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        # Scenario 30; Node: Received type string ('path') / type number (0).
+        # Node: Received type string ('path') / type number (0).
         ("path", "The \"options\" argument must be of type object. Received type str ('path')"),
         (0, 'The "options" argument must be of type object. Received type int (0)'),
         (True, 'The "options" argument must be of type object. Received type bool (True)'),
@@ -499,7 +498,7 @@ def test_parseListenArgs_function_first_defaults_port() -> None:
 
 
 def test_callback_not_in_last_place_is_ignored() -> None:
-    # Scenario 19: listen(0, cb, 'extra') never calls cb.
+    # listen(0, cb, 'extra') never calls cb.
     assert parseListenArgs((0, CB, "extra"), {}).callback is None
     assert parseListenArgs((CB, 5), {}).callback is None
 
@@ -569,13 +568,13 @@ def test_non_mapping_object_first_is_the_target() -> None:
     )
 
 
-# -- listen(): the §1.4 overload table and §4 scenarios 1-19 -------------------------
+# -- listen(): Node's overload table ----------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("args", "kwargs", "request_"),
     [
-        # Scenarios 1-3: random port on the unspecified address (dual-stack ::).
+        # Random port on the unspecified address (dual-stack ::).
         ((), {}, tcp()),
         ((CB,), {}, tcp()),
         ((None,), {}, tcp()),
@@ -585,24 +584,24 @@ def test_non_mapping_object_first_is_the_target() -> None:
         (({"port": None},), {}, tcp()),  # {port: undefined} and {port: null}
         (({"port": 0},), {}, tcp()),
         (({"port": "0"},), {}, tcp()),
-        # Scenarios 4-7: a host string; '' means unspecified.
+        # A host string; '' means unspecified.
         ((0, "127.0.0.1", CB), {}, tcp(host="127.0.0.1")),
         ((0, "::1"), {}, tcp(host="::1")),
         ((0, "0.0.0.0"), {}, tcp(host="0.0.0.0")),
         ((0, "::"), {}, tcp(host="::")),
         ((0, "localhost"), {}, tcp(host="localhost")),
         ((0, ""), {}, tcp()),
-        # Scenarios 8-10: backlog positions.
+        # Backlog positions.
         ((0, 5, CB), {}, tcp(backlog=5)),
         ((0, "127.0.0.1", 5, CB), {}, tcp(host="127.0.0.1", backlog=5)),
         (({"port": 0, "host": "127.0.0.1"}, CB), {}, tcp(host="127.0.0.1")),
-        # Scenarios 12-13: numeric strings are ports (Number() semantics).
+        # Numeric strings are ports (Number() semantics).
         (("8000", "127.0.0.1"), {}, tcp(8000, "127.0.0.1")),
         (("0x1F90", "127.0.0.1"), {}, tcp(8080, "127.0.0.1")),
         (("1e3",), {}, tcp(1000)),
         ((" 8000 ",), {}, tcp(8000)),
         ((8000.0,), {}, tcp(8000)),
-        # Scenarios 14-15: other strings are UNIX socket paths.
+        # Other strings are UNIX socket paths.
         (("abc-sock",), {}, unix("abc-sock")),
         (("-1",), {}, unix("-1")),
         (("/tmp/x.sock", 7, CB), {}, unix("/tmp/x.sock", 7)),
@@ -616,14 +615,14 @@ def test_non_mapping_object_first_is_the_target() -> None:
         ),
         # Node chmods only for an exact true.
         (({"path": "/s", "readableAll": 1, "writableAll": "yes"},), {}, unix("/s")),
-        # Scenario 17: {fd}.
+        # {fd}.
         (({"fd": 7},), {}, FDListen(7, DEFAULT_BACKLOG)),
         (({"fd": 7}, 6), {}, FDListen(7, 6)),
         (({"fd": 7.0},), {}, FDListen(7, DEFAULT_BACKLOG)),
         (({"fd": 0},), {}, FDListen(0, DEFAULT_BACKLOG)),
         (({"fd": 7, "port": 0},), {}, FDListen(7, DEFAULT_BACKLOG)),  # fd before port
         (({"fd": -1, "port": 0},), {}, tcp()),
-        # Scenarios 16 and 18: another server's listening socket.
+        # Another server's listening socket.
         ((LISTENING_SERVER,), {}, HandleListen(LISTENING_SERVER, DEFAULT_BACKLOG)),
         ((HANDLE,), {}, HandleListen(HANDLE, DEFAULT_BACKLOG)),
         ((HANDLE, 12), {}, HandleListen(HANDLE, 12)),
@@ -631,12 +630,12 @@ def test_non_mapping_object_first_is_the_target() -> None:
         (({"_handle": HANDLE},), {}, HandleListen(HANDLE, DEFAULT_BACKLOG)),
         (({"handle": LISTENING_SERVER},), {}, HandleListen(LISTENING_SERVER, DEFAULT_BACKLOG)),
         (({"_handle": HANDLE, "handle": IDLE_SERVER},), {}, HandleListen(HANDLE, DEFAULT_BACKLOG)),
-        # Scenario 19: a callback not in last place is ignored, the rest holds.
+        # A callback not in last place is ignored, the rest holds.
         ((0, CB, "extra"), {}, tcp()),
         # The options beyond port/host/backlog.
         (({"port": 0, "host": "::", "ipv6Only": True},), {}, tcp(host="::", ipv6Only=True)),
         (({"port": 0, "ipv6Only": True},), {}, tcp(ipv6Only=True)),  # the server ignores it
-        (({"port": 0, "ipv6Only": 1},), {}, tcp()),  # strictly true (§1.4 step 6)
+        (({"port": 0, "ipv6Only": 1},), {}, tcp()),  # strictly true, as in Node
         (({"port": 0, "reusePort": True},), {}, tcp(reusePort=True)),
         (({"port": 0, "reusePort": "yes"},), {}, tcp()),
         (({"port": 0, "exclusive": 1},), {}, tcp(exclusive=True)),
@@ -678,7 +677,7 @@ def test_handle_ignores_options_backlog_and_signal() -> None:
     assert listen({"fd": 7, "backlog": 5}) == FDListen(7, DEFAULT_BACKLOG)
 
 
-# -- listen(): Python forms (API.md Clarifications) ----------------------------------
+# -- listen(): Python forms -----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -794,7 +793,7 @@ def test_bad_endpoint(endpoint: object, cls: type[errors.NodeError], message: st
     assert str(err) == message
 
 
-# -- listen(): errors (§1.5, §1.17, scenarios 20-28) ---------------------------------
+# -- listen(): errors ----------------------------------------------------------------
 
 BAD_PORT = "options.port should be >= 0 and < 65536. Received {}."
 NO_PORT_OR_PATH = 'The argument \'options\' must have the property "port" or "path". Received {}'
@@ -808,7 +807,7 @@ ABSTRACT = (
 @pytest.mark.parametrize(
     ("args", "received"),
     [
-        # Scenario 20: bad numbers (Node: Received type number (-1)).
+        # Bad numbers (Node: Received type number (-1)).
         ((-1,), "type int (-1)"),
         ((65536,), "type int (65536)"),
         ((1.5,), "type float (1.5)"),
@@ -818,7 +817,7 @@ ABSTRACT = (
         ((2**32,), "type int (4294967296)"),
         ((10**400,), "type int (" + "1" + "0" * 24 + "...)"),
         ((-0.5,), "type float (-0.5)"),
-        # Scenario 21: bad strings.
+        # Bad strings.
         (("1.5",), "type str ('1.5')"),
         (("",), "type str ('')"),
         ((" ",), "type str (' ')"),
@@ -826,12 +825,12 @@ ABSTRACT = (
         (("Infinity",), "type str ('Infinity')"),
         (("1e5",), "type str ('1e5')"),
         (("1e-7",), "type str ('1e-7')"),
-        # Scenario 22: no path fallback in the options form.
+        # No path fallback in the options form.
         (({"port": "abc"},), "type str ('abc')"),
         (({"port": "-1"},), "type str ('-1')"),
         (({"port": 1.5},), "type float (1.5)"),
         (({"port": ""},), "type str ('')"),
-        # Scenario 23: port beats path.
+        # Port beats path.
         (({"port": -1, "path": "/tmp/x"},), "type int (-1)"),
         # Validated after step 11 and before the host.
         ((-1, "127.0.0.1", CB), "type int (-1)"),
@@ -848,7 +847,7 @@ def test_bad_port_raises_err_socket_bad_port(args: tuple[object, ...], received:
 @pytest.mark.parametrize(
     ("args", "kwargs", "message"),
     [
-        # Scenario 24: a bool is not a port (API.md).
+        # A bool is not a port (docs/differences.md).
         ((True,), {}, INVALID.format("{'port': True}")),
         ((False,), {}, INVALID.format("{'port': False}")),
         ((True, "x"), {}, INVALID.format("{'port': True, 'host': 'x'}")),
@@ -856,7 +855,7 @@ def test_bad_port_raises_err_socket_bad_port(args: tuple[object, ...], received:
         (({"port": False},), {}, INVALID.format("{'port': False}")),
         ((), {"port": True}, INVALID.format("{'port': True}")),
         ((1j,), {}, INVALID.format("{'port': 1j}")),
-        # Scenario 25: neither port nor path.
+        # Neither port nor path.
         (({},), {}, NO_PORT_OR_PATH.format("{}")),
         (({"host": "localhost"},), {}, NO_PORT_OR_PATH.format("{'host': 'localhost'}")),
         (({"exclusive": True},), {}, NO_PORT_OR_PATH.format("{'exclusive': True}")),
@@ -872,13 +871,13 @@ def test_bad_port_raises_err_socket_bad_port(args: tuple[object, ...], received:
         (({"handle": 5},), {}, NO_PORT_OR_PATH.format("5")),
         (([],), {}, NO_PORT_OR_PATH.format("[]")),
         ((b"/tmp/x",), {}, NO_PORT_OR_PATH.format("b'/tmp/x'")),
-        # Scenario 26: bad paths.
+        # Bad paths.
         (({"path": -1},), {}, INVALID.format("{'path': -1}")),
         (({"path": "123"},), {}, INVALID.format("{'path': '123'}")),
         (({"path": ""},), {}, INVALID.format("{'path': ''}")),
         (({"path": " "},), {}, INVALID.format("{'path': ' '}")),
         (({"path": b"/tmp/x"},), {}, INVALID.format("{'path': b'/tmp/x'}")),
-        # Scenario 27: abstract socket with a mode (Node's own typo included).
+        # Abstract socket with a mode (Node's own typo included).
         (
             ({"path": "\0abs", "readableAll": True},),
             {},
@@ -921,7 +920,6 @@ def test_abstract_path_without_modes_is_fine() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        # Scenario 28.
         (
             {"port": 0, "signal": "x"},
             'The "options.signal" property must be an instance of AbortSignal. '
@@ -983,7 +981,7 @@ def test_real_abort_signal_is_accepted() -> None:
 
 
 def test_callback_survives_a_failing_resolve() -> None:
-    # Scenario 29: the Server registers parsed.callback before resolving.
+    # The Server registers parsed.callback before resolving.
     parsed = parseListenArgs((-1, CB), {})
     assert parsed.callback is CB
     with pytest.raises(errors.ERR_SOCKET_BAD_PORT):

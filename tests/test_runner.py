@@ -1,6 +1,6 @@
 """
 Tests for txnetserver._runner: ``run()`` gives Node's process lifetime
-(../shared/node/node-net-server.md §1.12, §4 scenarios 62-66), each scenario in
+(which handles keep it alive, as Node's event loop decides), each case in
 a real child process, bounded in time.
 
 "Kept alive" is shown by a round trip served after ``main`` returned (run()
@@ -59,7 +59,7 @@ run(main)
 
 
 class ProcessLifetimeTests(SynchronousTestCase):
-    """§1.12: the process lives while a ref'd handle does."""
+    """The process lives while a ref'd handle does."""
 
     def startChild(self, code: str) -> tuple[subprocess.Popen[str], int]:
         child = startPython(code)
@@ -89,7 +89,6 @@ class ProcessLifetimeTests(SynchronousTestCase):
         child.stdin.flush()
 
     def test_a_listening_server_keeps_the_process_alive_until_it_closes(self) -> None:
-        # Scenario 62.
         child, port = self.startChild(ECHO_CHILD.format(setup=""))
         self.assertAliveAndServing(child, port)
         self.command(child, "close")
@@ -97,7 +96,7 @@ class ProcessLifetimeTests(SynchronousTestCase):
         self.assertEqual((status, out.strip()), (0, "closed None"), err)
 
     def test_an_unrefd_server_lets_the_process_exit(self) -> None:
-        # Scenario 63; 'listening' of an unref'd server still fires (§1.12).
+        # 'listening' of an unref'd server still fires, as in Node.
         result = runPython(
             """
             from txnetserver import createServer, run
@@ -109,7 +108,6 @@ class ProcessLifetimeTests(SynchronousTestCase):
         self.assertEqual((result.returncode, result.stdout.strip()), (0, "listening"))
 
     def test_unref_before_listen_sticks(self) -> None:
-        # Scenario 64.
         result = runPython(
             """
             from txnetserver import createServer, run
@@ -137,7 +135,7 @@ class ProcessLifetimeTests(SynchronousTestCase):
         self.assertEqual((result.returncode, result.stdout.strip()), (0, "listening"))
 
     def test_unref_before_listen_with_an_address_sticks_across_the_lookup(self) -> None:
-        # Scenario 64 with a host: the bind waits for Node's (next-tick) lookup.
+        # With a host: the bind waits for Node's (next-tick) lookup.
         self.assertUnrefListenOnHostCallsBack("127.0.0.1")
 
     def test_unref_before_listen_with_a_host_name_waits_for_the_lookup(self) -> None:
@@ -145,7 +143,7 @@ class ProcessLifetimeTests(SynchronousTestCase):
         self.assertUnrefListenOnHostCallsBack("localhost")
 
     def test_ref_after_unref_keeps_the_process_alive_until_a_signal(self) -> None:
-        # Scenario 65; a signal then ends the process by that signal, as in Node.
+        # A signal then ends the process by that signal, as in Node.
         child, port = self.startChild(
             ECHO_CHILD.format(
                 setup="assert server.unref() is server and server.ref() is server",
@@ -157,7 +155,6 @@ class ProcessLifetimeTests(SynchronousTestCase):
         self.assertEqual(status, -signal.SIGTERM, err)
 
     def test_an_accepted_socket_keeps_an_unrefd_server_alive_until_unrefd(self) -> None:
-        # Scenario 66.
         child, port = self.startChild(
             CONTROL
             + """

@@ -1,6 +1,6 @@
 """
-Integration tests for txnetserver._server on real loopback sockets
-(../shared/node/node-net-server.md §1 and §4).
+Integration tests for txnetserver._server on real loopback sockets: Node's
+``net.Server``.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import warnings
 from typing import Any
 
 from twisted.internet.defer import Deferred
-from twisted.internet.error import ConnectionRefusedError
+from twisted.internet.error import CannotListenError, ConnectionRefusedError
+from twisted.internet.testing import MemoryReactorClock
 from twisted.logger import globalLogPublisher
-from twisted.trial.unittest import TestCase
+from twisted.trial.unittest import SynchronousTestCase, TestCase
 
 from txnetserver import AddressInfo, Server, Socket, createServer, errors
 from txnetserver._tick import nextTick
@@ -39,6 +40,17 @@ def busyPort(host: str = "127.0.0.1", family: int = socket.AF_INET) -> socket.so
     s.bind((host, 0))
     s.listen(1)
     return s
+
+
+def busyMemoryReactor() -> MemoryReactorClock:
+    """A memory reactor on which every TCP port is taken."""
+
+    class Busy(MemoryReactorClock):
+        def listenTCP(self, port: int, *args: Any, **kwargs: Any) -> Any:
+            interface = kwargs.get("interface", args[2] if len(args) > 2 else "")
+            raise CannotListenError(interface, port, OSError(errno.EADDRINUSE, "in use"))
+
+    return Busy()
 
 
 class ServerTestCase(TestCase):
@@ -77,7 +89,7 @@ class ServerTestCase(TestCase):
 
 
 class ListenOverloadTests(ServerTestCase):
-    """§4 scenarios 1-19: what each listen() form binds."""
+    """What each listen() form binds."""
 
     @asyncTest
     async def test_listen_without_arguments_binds_dual_stack_synchronously(self) -> None:
@@ -285,7 +297,7 @@ class ListenOverloadTests(ServerTestCase):
 
 
 class ListenErrorTests(ServerTestCase):
-    """§4 scenarios 20-47: errors raised and emitted by listen()."""
+    """Errors raised and emitted by listen()."""
 
     def test_bad_port_raises_and_keeps_the_callback(self) -> None:
         server = self.makeServer()
@@ -460,7 +472,7 @@ def event_tick() -> Deferred[None]:
 
 
 class CloseTests(ServerTestCase):
-    """§4 scenarios 48-54: close()."""
+    """Node's server.close()."""
 
     @asyncTest
     async def test_close_never_listened_server_reports_not_running(self) -> None:
@@ -556,7 +568,7 @@ class CloseTests(ServerTestCase):
 
 
 class ConnectionAccountingTests(ServerTestCase):
-    """§4 scenarios 55-61, 86: getConnections, maxConnections and 'drop'."""
+    """getConnections, maxConnections and 'drop'."""
 
     @asyncTest
     async def test_get_connections_counts_open_sockets_asynchronously(self) -> None:
@@ -585,10 +597,20 @@ class ConnectionAccountingTests(ServerTestCase):
         await secondClosed
         self.assertEqual(await count(), 0)
 
-    def test_get_connections_without_callback_raises(self) -> None:
+    def test_get_connections_with_a_none_callback_raises(self) -> None:
         server = self.makeServer()
         with self.assertRaises(errors.ERR_INVALID_ARG_TYPE) as raised:
-            server.getConnections(None)  # type: ignore[arg-type]
+            server.getConnections(None)
+        self.assertEqual(
+            str(raised.exception),
+            'The "callback" argument must be of type function. Received None',
+        )
+
+    def test_get_connections_with_no_argument_raises_node_s_error(self) -> None:
+        server = self.makeServer()
+        with self.assertRaises(errors.ERR_INVALID_ARG_TYPE) as raised:
+            server.getConnections()
+        self.assertEqual(raised.exception.code, "ERR_INVALID_ARG_TYPE")
         self.assertEqual(
             str(raised.exception),
             'The "callback" argument must be of type function. Received None',
@@ -729,7 +751,7 @@ class ConnectionAccountingTests(ServerTestCase):
 
 
 class UnixSocketTests(ServerTestCase):
-    """§4 scenarios 67-76: UNIX domain sockets."""
+    """UNIX domain sockets."""
 
     @asyncTest
     async def test_listen_on_path_is_synchronous_and_removed_on_close(self) -> None:
@@ -854,7 +876,7 @@ class UnixSocketTests(ServerTestCase):
 
 
 class DualStackTests(ServerTestCase):
-    """§4 scenarios 77-80: dual stack, ipv6Only and reusePort."""
+    """Dual stack, ipv6Only and reusePort."""
 
     @asyncTest
     async def test_default_listen_accepts_ipv4_and_ipv6(self) -> None:
@@ -916,7 +938,7 @@ class DualStackTests(ServerTestCase):
 
 
 class OrderingTests(ServerTestCase):
-    """§4 scenarios 81-82: 'listening' relative to listeners and ticks."""
+    """'listening' relative to listeners and ticks."""
 
     @asyncTest
     async def test_listening_runs_listeners_in_registration_order_before_later_ticks(
@@ -997,7 +1019,7 @@ class EndpointTests(ServerTestCase):
 
 
 class ConstructionTests(ServerTestCase):
-    """§4 scenarios 30-32: createServer options as attributes."""
+    """createServer options as attributes."""
 
     def test_defaults(self) -> None:
         server = self.makeServer()
@@ -1061,7 +1083,7 @@ class ConstructionTests(ServerTestCase):
 
 
 class PrivilegedPortTests(ServerTestCase):
-    """§4 scenario 39: EACCES, provoked as an unprivileged user in a child process."""
+    """EACCES, provoked as an unprivileged user in a child process."""
 
     def test_privileged_port_as_non_root_is_eacces_on_the_ipv4_fallback(self) -> None:
         import subprocess
@@ -1118,7 +1140,7 @@ reactor.run()
 
 
 class RefTests(ServerTestCase):
-    """§1.12: ref()/unref() bookkeeping (process lifetime itself is tested with run())."""
+    """ref()/unref() bookkeeping (process lifetime itself is tested with run())."""
 
     @asyncTest
     async def test_listening_server_is_a_ref_d_handle_until_unref_or_close(self) -> None:
@@ -1232,3 +1254,59 @@ class EndpointArgumentTests(ServerTestCase):
             with self.assertRaises(errors.ERR_INVALID_ARG_VALUE):
                 server.listen({"endpoint": description})
             self.assertFalse(server.listening)
+
+
+class ListenNowTests(SynchronousTestCase):
+    """``Server.listenNow``: listen() that binds before returning and raises instead of emitting."""
+
+    def test_a_bind_failure_is_raised_and_not_emitted(self) -> None:
+        memory = busyMemoryReactor()
+        server = Server(reactor=memory)
+        emitted: list[BaseException] = []
+        server.on("error", emitted.append)
+        with self.assertRaises(errors.NodeSystemError) as raised:
+            server.listenNow(8000, "127.0.0.1")
+        self.assertEqual(
+            str(raised.exception), "listen EADDRINUSE: address already in use 127.0.0.1:8000"
+        )
+        memory.advance(0)
+        self.assertFalse(server.listening)
+        self.assertEqual(emitted, [])
+
+    def test_before_the_reactor_runs_a_host_name_is_bound_before_returning(self) -> None:
+        memory = MemoryReactorClock()
+        server = Server(reactor=memory)
+        heard: list[str] = []
+        server.on("listening", lambda: heard.append("listening"))
+        self.assertTrue(server.listenNow(8000, "localhost"))
+        self.assertEqual(memory.tcpServers[0][0], 8000)
+        self.assertIn(memory.tcpServers[0][3], ("127.0.0.1", "::1"))
+        self.assertEqual(heard, [])  # 'listening' keeps Node's next tick
+        memory.advance(0)
+        self.assertEqual(heard, ["listening"])
+
+    def test_an_unknown_host_is_raised_before_the_reactor_runs(self) -> None:
+        server = Server(reactor=MemoryReactorClock())
+        with self.assertRaises(errors.NodeSystemError) as raised:
+            server.listenNow(8000, "no.such.host.invalid")
+        self.assertEqual(raised.exception.syscall, "getaddrinfo")
+
+    def test_while_the_reactor_runs_a_host_lookup_stays_asynchronous(self) -> None:
+        memory = MemoryReactorClock()
+        memory.running = True
+        server = Server(reactor=memory)
+        self.assertFalse(server.listenNow(8000, "localhost"))
+        self.assertEqual(memory.tcpServers, [])
+        memory.advance(0)
+        self.assertTrue(server.listening)
+
+    def test_while_the_reactor_runs_an_address_is_still_bound_before_returning(self) -> None:
+        memory = MemoryReactorClock()
+        memory.running = True
+        server = Server(reactor=memory)
+        self.assertTrue(server.listenNow(8000, "127.0.0.1"))
+        self.assertEqual(memory.tcpServers[0][0::3], (8000, "127.0.0.1"))
+
+    def test_the_server_reports_its_reactor(self) -> None:
+        memory = MemoryReactorClock()
+        self.assertIs(Server(reactor=memory).reactor, memory)

@@ -1,6 +1,6 @@
 """
-Integration tests for txnetserver._socket on real loopback sockets
-(../shared/node/node-net-server.md §2 and §4 scenarios 83-95).
+Integration tests for txnetserver._socket on real loopback sockets: Node's
+``net.Socket`` as the server side sees it.
 """
 
 from __future__ import annotations

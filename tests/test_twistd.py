@@ -408,3 +408,50 @@ class TLSHandshakeTimeoutTests(SynchronousTestCase):
             with context.wrap_socket(raw) as client:
                 client.sendall(b"served")
                 self.assertEqual(client.recv(6), b"served")
+
+
+class UNIXEndpointLockTests(SynchronousTestCase):
+    """Twisted's ``unix:`` endpoint takes ``PATH.lock`` (``lockfile=1``, its default)."""
+
+    def path(self) -> str:
+        directory = tempfile.mkdtemp(prefix="txns-lock-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        return os.path.join(directory, "s.sock")
+
+    def test_a_failed_start_leaves_no_lock_file(self) -> None:
+        path = self.path()
+        with open(path, "w"):
+            pass  # a file in the way: bind fails after the lock was taken
+        status, output = runTwistd("--endpoint", f"unix:{path}")
+        self.assertEqual(status, 1, output)
+        self.assertIn(
+            f"txnetserver cannot listen: listen EADDRINUSE: address already in use {path}", output
+        )
+        self.assertNotIn("Traceback", output)
+        self.assertFalse(os.path.lexists(path + ".lock"))
+
+    def test_a_lock_held_by_a_live_process_is_address_in_use(self) -> None:
+        path = self.path()
+        os.symlink(str(os.getpid()), path + ".lock")  # this test process: alive
+        status, output = runTwistd("--endpoint", f"unix:{path}")
+        self.assertEqual(status, 1, output)
+        self.assertIn(
+            f"txnetserver cannot listen: listen EADDRINUSE: address already in use {path}", output
+        )
+        self.assertNotIn("EINVAL", output)
+        self.assertEqual(os.readlink(path + ".lock"), str(os.getpid()))  # not ours: kept
+
+    def test_a_stale_lock_is_taken_over(self) -> None:
+        path = self.path()
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        os.symlink(str(dead.pid), path + ".lock")
+        twistd = TwistdProcess(self, "--endpoint", f"unix:{path}")
+        twistd.waitFor("txnetserver listening on " + re.escape(path))
+        with socket.socket(socket.AF_UNIX) as client:
+            client.settimeout(30)
+            client.connect(path)
+            client.sendall(b"ok")
+            self.assertEqual(client.recv(2), b"ok")
+        twistd.stop()
+        self.assertFalse(os.path.lexists(path + ".lock"))

@@ -15,9 +15,25 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 from zope.interface.verify import verifyObject
 
-from txnetserver import WorkersService
+from txnetserver import AddressInfo, WorkersService
+from txnetserver._defaults import (
+    WORKER_QUICK_EXIT,
+    WORKER_RESTART_DELAY,
+    WORKER_RESTART_DELAY_MAX,
+)
+from txnetserver._workers import restartDelay
 
-from ._children import TWISTD, childEnvironment, readRest, readUntil, startTwistd, stopChild
+from ._children import (
+    TWISTD,
+    alive,
+    childEnvironment,
+    pollUntil,
+    readRest,
+    readUntil,
+    runPython,
+    startTwistd,
+    stopChild,
+)
 from ._loopback import Client, asyncTest, reactor
 
 
@@ -37,11 +53,13 @@ def askPid(port: int) -> int:
     return int(askText(port))
 
 
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
+def portIsFree(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
     return True
 
 
@@ -109,6 +127,50 @@ class WorkersTests(SynchronousTestCase):
         self.assertNotIn("Traceback", rest)
         self.assertNotIn("ReactorNotRunning", rest)
 
+    def test_workers_end_when_the_parent_is_killed(self) -> None:
+        # kill -9 leaves the parent no chance to stop them: the kernel's
+        # parent-death signal and the end of the parent's pipe do.
+        child, port = self.start("tests._handlers:replyWithPid")
+        workers = self.distinctPids(port, 2)
+        self.assertEqual(len(workers), 2)
+        child.kill()
+        child.wait(timeout=10)
+        pollUntil(lambda: not any(alive(pid) for pid in workers), "the workers end")
+        pollUntil(lambda: portIsFree(port), "the port is free again")
+
+    def test_a_busy_port_is_nodes_error_in_one_line(self) -> None:
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        self.addCleanup(busy.close)
+        port = busy.getsockname()[1]
+        arguments = ("--workers", "2", "--port", str(port), "--host", "127.0.0.1")
+        result = subprocess.run(
+            [TWISTD, "-n", "--pidfile=", "netserver", *arguments],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=childEnvironment(),
+        )
+        output = result.stdout + result.stderr
+        self.assertEqual(result.returncode, 1, output)
+        self.assertIn(f"listen EADDRINUSE: address already in use 127.0.0.1:{port}", output)
+        self.assertNotIn("Traceback", output)
+        self.assertNotIn("[worker", output)  # no worker was started
+
+    def test_a_worker_that_cannot_listen_says_why_in_one_line(self) -> None:
+        # Without the inherited descriptor, a worker's listen({fd: 3}) fails.
+        result = runPython(
+            """
+            import os, sys
+            os.closerange(3, 4)
+            from txnetserver._worker import main
+            main(['[]', str(os.getppid())])
+            """
+        )
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertEqual(result.stderr, "listen EINVAL: invalid argument\n")
+
     def test_workers_run_the_reactor_the_parent_runs(self) -> None:
         _, port = self.start("tests._handlers:replyWithReactor", reactor="txnetserver")
         self.assertEqual(askText(port), "NodeReactor")
@@ -140,8 +202,10 @@ class WorkersServiceTests(TestCase):
         self.assertTrue(verifyObject(IService, service))
         service.startService()
         self.addCleanup(lambda: service.running and service.stopService())
-        assert service.socket is not None
-        port = service.socket.getsockname()[1]
+        assert service.server is not None
+        address = service.server.address()
+        assert isinstance(address, AddressInfo)
+        port = address.port
         # The parent listens before any worker starts: a client is queued in
         # the backlog until a worker accepts it.
         endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
@@ -154,7 +218,22 @@ class WorkersServiceTests(TestCase):
         self.assertEqual(len(workers), 2)
 
         await service.stopService()
-        self.assertIsNone(service.socket)
+        self.assertIsNone(service.server)
         self.assertEqual(service.workers, {})
         for worker in workers:
             self.assertFalse(alive(worker), f"worker {worker} outlived stopService")
+
+
+class RestartDelayTests(SynchronousTestCase):
+    def test_the_first_restart_waits_the_base_delay(self) -> None:
+        self.assertEqual(restartDelay(None, 0.0), WORKER_RESTART_DELAY)
+
+    def test_each_quick_exit_doubles_the_wait_up_to_the_maximum(self) -> None:
+        delays = [restartDelay(None, 0.0)]
+        while delays[-1] < WORKER_RESTART_DELAY_MAX:
+            delays.append(restartDelay(delays[-1], 0.0))
+        self.assertEqual(delays[:3], [WORKER_RESTART_DELAY * k for k in (1, 2, 4)])
+        self.assertEqual(restartDelay(delays[-1], 0.0), WORKER_RESTART_DELAY_MAX)
+
+    def test_a_worker_that_ran_a_while_restarts_after_the_base_delay_again(self) -> None:
+        self.assertEqual(restartDelay(8.0, WORKER_QUICK_EXIT), WORKER_RESTART_DELAY)

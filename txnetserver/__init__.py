@@ -3,6 +3,26 @@ txnetserver: Node.js's ``net.Server`` API, done right, in Python on Twisted.
 
 Importing this package never installs a reactor: the global reactor is looked
 up lazily, the first time an object without an explicit ``reactor=`` needs it.
+
+The modules, in layers; each imports only from its own layer and the ones listed before it:
+
+1. Node semantics that need no reactor, tested without one: ``_events``
+   (EventEmitter), ``_errors`` (Node's error codes and messages),
+   ``_listen`` (``createServer()``/``listen()`` arguments to a frozen
+   request), ``_address``, ``_blocklist``, ``_abort``, ``_encoding``, and
+   ``_defaults`` (every default value, once).
+2. The Twisted seam, where Node's events meet the reactor: ``_ports``
+   (listening sockets, socket options, OS quirks), ``_transport`` (server
+   transports), ``_tick`` (``process.nextTick``), ``_handles`` (which handles
+   keep the process alive), ``_resolve`` (``dns.lookup``), ``reactor`` (the
+   optional lean reactor).
+3. The objects: ``_server`` (``Server``: listening, the one accept path,
+   ``close()``; ``_proxy`` reads a PROXY protocol header before it) and
+   ``_socket`` (``Socket``, with ``_socketinfo``, ``_timeouts`` and ``_pipe``).
+4. Process and application: ``_runner`` (``run()``: Node's process lifetime),
+   ``_service`` (``NetServerService`` for Twisted applications), ``_tap``
+   (``twistd netserver``), ``_workers`` and ``_worker`` (``--workers``), and
+   ``testing`` with ``_pytest_plugin`` (handlers tested without sockets).
 """
 
 from txnetserver import errors

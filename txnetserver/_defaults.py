@@ -9,15 +9,21 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
+    "DEFAULT_AUTO_SELECT_FAMILY",
+    "DEFAULT_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT",
     "DEFAULT_BACKLOG",
+    "DEFAULT_CONNECT_HOST",
     "DEFAULT_HIGH_WATER_MARK",
     "LOG_BURST",
     "LOG_INTERVAL",
+    "MIN_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT",
     "PROXY_HEADER_TIMEOUT",
     "TLS_HANDSHAKE_TIMEOUT",
     "TRUSTED_PROXIES",
     "TWISTD_GRACEFUL_TIMEOUT",
+    "WORKER_QUICK_EXIT",
     "WORKER_RESTART_DELAY",
+    "WORKER_RESTART_DELAY_MAX",
 ]
 
 DEFAULT_BACKLOG: Final = 511
@@ -54,4 +60,24 @@ LOG_INTERVAL: Final = 10.0
 """Seconds over which ``twistd netserver`` rate-limits its per-connection lines."""
 
 WORKER_RESTART_DELAY: Final = 0.5
-"""Seconds before ``--workers`` starts a crashed worker again."""
+"""Seconds before ``--workers`` starts a crashed worker again; doubled after each quick exit."""
+
+WORKER_QUICK_EXIT: Final = 1.0
+"""A worker that ends within this many seconds of its start failed to start: its next restart waits
+twice as long as the last (a worker that cannot start must not spin)."""
+
+WORKER_RESTART_DELAY_MAX: Final = 30.0
+"""The longest wait, in seconds, before ``--workers`` starts a worker that keeps failing again."""
+
+DEFAULT_CONNECT_HOST: Final = "localhost"
+"""The host ``connect()`` uses when none is given (Node's ``options.host || 'localhost'``)."""
+
+DEFAULT_AUTO_SELECT_FAMILY: Final = True
+"""Whether ``connect()`` races IPv6 and IPv4 addresses (RFC 8305) when a name resolves to both:
+Node 20's default; ``setDefaultAutoSelectFamily()`` changes it for the process."""
+
+DEFAULT_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT: Final = 250
+"""Milliseconds a racing connection attempt gets before the next address is tried (Node's)."""
+
+MIN_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT: Final = 10
+"""Node raises smaller attempt timeouts to 10 ms."""

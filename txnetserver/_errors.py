@@ -20,9 +20,13 @@ from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 __all__ = [
+    "ERR_INVALID_ADDRESS",
+    "ERR_INVALID_ADDRESS_FAMILY",
     "ERR_INVALID_ARG_TYPE",
     "ERR_INVALID_ARG_VALUE",
     "ERR_INVALID_HANDLE_TYPE",
+    "ERR_INVALID_IP_ADDRESS",
+    "ERR_MISSING_ARGS",
     "ERR_OUT_OF_RANGE",
     "ERR_SERVER_ALREADY_LISTEN",
     "ERR_SERVER_NOT_RUNNING",
@@ -33,12 +37,14 @@ __all__ = [
     "ERR_STREAM_WRITE_AFTER_END",
     "ERR_UNHANDLED_ERROR",
     "AbortError",
+    "NodeAggregateError",
     "NodeError",
     "NodeSystemError",
     "TimeoutError",
     "determineSpecificType",
     "dnsException",
     "errnoException",
+    "exceptionWithHostPort",
     "inspect",
     "uvExceptionWithHostPort",
 ]
@@ -281,6 +287,74 @@ class ERR_INVALID_HANDLE_TYPE(NodeError, TypeError):
         super().__init__("This handle type cannot be sent")
 
 
+class ERR_MISSING_ARGS(NodeError, TypeError):
+    """A required argument is missing (``connect()`` with neither ``port`` nor ``path``)."""
+
+    code = "ERR_MISSING_ARGS"
+    name = "TypeError"
+
+    def __init__(self, *names: str | Sequence[str]) -> None:
+        wrapped = [
+            " or ".join(f'"{n}"' for n in name) if not isinstance(name, str) else f'"{name}"'
+            for name in names
+        ]
+        plural = "s" if len(names) > 1 else ""
+        super().__init__(f"The {_formatList(wrapped)} argument{plural} must be specified")
+
+
+class ERR_INVALID_IP_ADDRESS(NodeError, TypeError):
+    """A string that had to be an IP address (``localAddress``, a lookup's answer)."""
+
+    code = "ERR_INVALID_IP_ADDRESS"
+    name = "TypeError"
+
+    def __init__(self, address: object) -> None:
+        super().__init__(f"Invalid IP address: {address}")
+
+
+class ERR_INVALID_ADDRESS_FAMILY(NodeError, ValueError):
+    """A ``lookup`` answered a family other than 4 or 6."""
+
+    code = "ERR_INVALID_ADDRESS_FAMILY"
+    name = "RangeError"
+
+    def __init__(self, addressType: object, host: object, port: object) -> None:
+        super().__init__(f"Invalid address family: {addressType} {host}:{port}")
+        self.host = host
+        self.port = port
+
+
+class ERR_INVALID_ADDRESS(NodeError, RuntimeError):
+    """``SocketAddress`` given an address that does not parse for its family."""
+
+    code = "ERR_INVALID_ADDRESS"
+
+    def __init__(self) -> None:
+        super().__init__("Invalid socket address")
+
+
+class NodeAggregateError(ExceptionGroup[Exception]):
+    """
+    Node's ``AggregateError`` from ``connect()`` when every address of a
+    family race failed: ``errors`` lists each attempt's error in order,
+    ``code`` is the first one's, ``message`` is empty as in Node.  It is an
+    :class:`ExceptionGroup`, so ``except*`` and tracebacks show every attempt.
+    """
+
+    name = "AggregateError"
+
+    def __new__(cls, errors: Sequence[Exception]) -> NodeAggregateError:
+        return super().__new__(cls, "", list(errors))
+
+    def __init__(self, errors: Sequence[Exception]) -> None:
+        super().__init__("", list(errors))
+        self.errors: list[Exception] = list(errors)
+        self.code: str | None = getattr(errors[0], "code", None) if errors else None
+
+    def derive(self, excs: Sequence[Exception]) -> NodeAggregateError:  # type: ignore[override]
+        return NodeAggregateError(excs)
+
+
 class AbortError(NodeError):
     """Node's ``AbortError``: an operation cancelled by an ``AbortSignal``."""
 
@@ -363,6 +437,9 @@ class NodeSystemError(OSError):
         self.port = port
         self.hostname = hostname
         self.message = message
+        # Set by connect() failures of an attempt bound to a local address and port.
+        self.localAddress: str | None = None
+        self.localPort: int | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -375,7 +452,7 @@ def uvExceptionWithHostPort(
     errnum: int, syscall: str, address: str | None, port: int | None
 ) -> NodeSystemError:
     """
-    Node's ``UVExceptionWithHostPort``, used for listen errors (§1.8):
+    Node's ``UVExceptionWithHostPort``, used for listen errors (``lib/internal/errors.js``):
     ``listen EADDRINUSE: address already in use :::8000``.  The port is part of
     the message only when it is positive; ``err.port`` is set only when truthy.
     """
@@ -412,7 +489,39 @@ def _strerror(errnum: int) -> str:
 
 
 def epipeAfterEnd() -> NodeSystemError:
-    """The error a write gets after the peer ended a non-half-open socket (§2)."""
+    """The error a write gets after the peer ended a non-half-open socket."""
     return NodeSystemError(
         _errno.EPIPE, "write", "This socket has been ended by the other party", code="EPIPE"
     )
+
+
+def exceptionWithHostPort(
+    errnum: int,
+    syscall: str,
+    address: str | None,
+    port: int | None,
+    localAddress: str | None = None,
+    localPort: int | None = None,
+) -> NodeSystemError:
+    """
+    Node's ``ExceptionWithHostPort``, which ``connect()`` and ``bind()`` failures
+    carry: ``connect ECONNREFUSED 127.0.0.1:1`` (no libuv text, unlike
+    :func:`uvExceptionWithHostPort`), ``- Local (a:p)`` appended when the
+    attempt had a local address and port, which are then set on the error too.
+    """
+    code = errorCode(errnum)
+    details = ""
+    if port is not None and port > 0:
+        details = f" {address}:{port}"
+    elif address:
+        details = f" {address}"
+    hasLocal = bool(localAddress) and bool(localPort)
+    if hasLocal:
+        details += f" - Local ({localAddress}:{localPort})"
+    error = NodeSystemError(
+        errnum, syscall, f"{syscall} {code}{details}", address=address, port=port or None
+    )
+    if hasLocal:
+        error.localAddress = localAddress
+        error.localPort = localPort
+    return error

@@ -220,7 +220,8 @@ class EventEmitter(metaclass=_EventEmitterType):
     b'chunk'
     True
 
-    Subclasses must call ``EventEmitter.__init__``.
+    Like Node's, the emitter's state is created lazily: a subclass may call
+    ``on``/``once``/``emit`` before ``super().__init__()``, or never call it.
     """
 
     __slots__ = ("__dict__", "__weakref__", "_events", "_maxListeners", "_warned")
@@ -229,11 +230,37 @@ class EventEmitter(metaclass=_EventEmitterType):
     """Node's ``EventEmitter.errorMonitor``; see :data:`errorMonitor`."""
 
     def __init__(self) -> None:
-        self._events: dict[Hashable, _Stored] = {}
-        self._maxListeners: float | None = None
-        # Names whose current listener tuple has been warned about (Node's
-        # `warned` flag on the listener array; lost when it collapses).
-        self._warned: set[Hashable] | None = None
+        # Node's EventEmitter.init keeps listeners added before it ran
+        # (lib/events.js; test-event-emitter-subclass.js relies on it).
+        self.__initState()
+
+    def __initState(self) -> None:
+        """Create whichever part of the emitter's state is missing."""
+        state = object.__getattribute__
+        try:
+            state(self, "_events")
+        except AttributeError:
+            self._events: dict[Hashable, _Stored] = {}
+        try:
+            state(self, "_maxListeners")
+        except AttributeError:
+            self._maxListeners: float | None = None
+        try:
+            state(self, "_warned")
+        except AttributeError:
+            # Names whose current listener tuple has been warned about (Node's
+            # `warned` flag on the listener array; lost when it collapses).
+            self._warned: set[Hashable] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when a slot is still unset: a subclass used the emitter
+        # before (or without) calling __init__.  Costs nothing once initialised.
+        if name in ("_events", "_maxListeners", "_warned"):
+            self.__initState()
+            return object.__getattribute__(self, name)
+        raise AttributeError(
+            f"'{type(self).__name__}' object has no attribute '{name}'", name=name, obj=self
+        )
 
     def emit(self, eventName: Hashable, *args: object) -> bool:
         """

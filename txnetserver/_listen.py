@@ -3,8 +3,9 @@ Node's ``net.createServer()`` and ``server.listen()`` argument handling, as
 pure functions (no reactor, no sockets).
 
 ``listen()`` is split in two steps so that the :class:`~txnetserver.Server`
-can do what Node does in between (§1.4 steps 2-3: the already-listening check,
-then ``once('listening', callback)`` *before* any validation)::
+can do what Node does in between (``Server.prototype.listen`` in Node's
+``lib/net.js``: the already-listening check, then ``once('listening',
+callback)`` *before* any validation)::
 
     parsed = parseListenArgs(args, kwargs)     # never raises
     if self.listeningPort is not None:
@@ -17,17 +18,17 @@ The request is one of five frozen records, chosen in this order (Node's order,
 with our endpoint extension slotted in after the handle and the signal):
 
 1. :class:`HandleListen` — another listening ``Server``, an ``IListeningPort``,
-   ``{"handle": x}`` or ``{"_handle": x}`` (§1.4 steps 5 and 8; like Node, the
-   ``signal`` option is not looked at for handles);
-2. the ``signal`` option is validated (step 9);
+   ``{"handle": x}`` or ``{"_handle": x}`` (like Node, the ``signal`` option
+   is not looked at for handles);
+2. the ``signal`` option is validated;
 3. :class:`EndpointListen` — a Twisted ``IStreamServerEndpoint`` or
-   ``{"endpoint": endpointOrDescription}`` (our extension, API.md);
-4. :class:`FDListen` — ``{"fd": n}`` with ``n >= 0`` (step 10);
-5. :class:`TCPListen` — a number or string port (steps 11-12, §1.5);
-6. :class:`UNIXListen` — a pipe name (step 13);
-7. otherwise ``ERR_INVALID_ARG_VALUE`` (steps 14-15).
+   ``{"endpoint": endpointOrDescription}`` (our extension);
+4. :class:`FDListen` — ``{"fd": n}`` with ``n >= 0``;
+5. :class:`TCPListen` — a number or string port;
+6. :class:`UNIXListen` — a pipe name;
+7. otherwise ``ERR_INVALID_ARG_VALUE``.
 
-Python specifics (API.md *Clarifications*): options may be keyword arguments,
+Python specifics (see docs/differences.md): options may be keyword arguments,
 ``callback=`` is the callback, ``None`` stands for both ``null`` and
 ``undefined``, and a ``bool`` is never a number.
 """
@@ -186,7 +187,7 @@ def isPipeName(value: object) -> bool:
     """
     Node's ``isPipeName``: a string that is not a non-negative number
     (``'abc'``, ``'-1'``, ``'/tmp/x.sock'``), so ``'8000'`` and ``'0x1F90'``
-    are ports (§1.4 step 1).
+    are ports (Node's ``normalizeArgs``).
     """
     return isinstance(value, str) and not jsNumber(value) >= 0
 
@@ -197,7 +198,7 @@ def isPipeName(value: object) -> bool:
 @dataclass(frozen=True)
 class ServerOptions:
     """
-    The normalised options of ``new net.Server(options)`` (§1.1), as the
+    The normalised options of ``new net.Server(options)``, as the
     server's readable attributes: ``allowHalfOpen`` is kept as given when
     truthy, ``keepAliveInitialDelay`` is in whole **seconds**, ``blockList`` is
     ``None`` or an object with a ``check`` method (Node 22's ``net.BlockList``).
@@ -238,7 +239,7 @@ def parseCreateServerArgs(
 def normalizeServerOptions(options: object, kwargs: Mapping[str, object]) -> ServerOptions:
     """
     Validate and normalise ``createServer()`` options as Node's ``Server``
-    constructor does (§1.1, Node 22 for ``highWaterMark`` and ``blockList``).
+    constructor does (Node 22 for ``highWaterMark`` and ``blockList``).
     ``kwargs`` are merged over ``options``; neither is mutated.
 
     :raises ERR_INVALID_ARG_TYPE: ``options`` not a mapping (nor ``None``),
@@ -308,8 +309,8 @@ def _blockList(value: object) -> object | None:
 @dataclass(frozen=True)
 class ListenArgs:
     """
-    ``server.listen(...)`` after Node's ``normalizeArgs`` (§1.4 step 1) and
-    ``backlogFromArgs`` (step 4).
+    ``server.listen(...)`` after Node's ``normalizeArgs`` and
+    ``backlogFromArgs``.
 
     ``options`` is a fresh read-only mapping (the caller's dict is never
     touched); ``target`` is a non-mapping object given where Node expects the
@@ -327,7 +328,7 @@ class ListenArgs:
 
 def parseListenArgs(args: tuple[object, ...], kwargs: Mapping[str, object]) -> ListenArgs:
     """
-    Node's ``normalizeArgs`` for ``server.listen(...)`` (§1.4 steps 1 and 4).
+    Node's ``normalizeArgs`` and ``backlogFromArgs`` for ``server.listen(...)``.
     Never raises: validation is :func:`resolveListenRequest`'s job, because
     Node registers the callback in between (step 3).
 
@@ -390,7 +391,7 @@ def _backlogFromArgs(jsArgs: list[object]) -> float:
 @dataclass(frozen=True)
 class TCPListen:
     """
-    Listen on TCP ``port`` (§1.4 step 12).  ``host`` is ``None`` for Node's
+    Listen on TCP ``port``.  ``host`` is ``None`` for Node's
     unspecified address (dual-stack ``::``, synchronous bind); a string host is
     resolved first.  ``ipv6Only``/``reusePort`` are ``True`` only for an exact
     ``True`` option; ``ipv6Only`` is recorded even without a host, where the
@@ -409,7 +410,7 @@ class TCPListen:
 @dataclass(frozen=True)
 class UNIXListen:
     """
-    Listen on the UNIX socket ``path`` (§1.4 step 13, §1.13); a leading
+    Listen on the UNIX socket ``path``; a leading
     ``'\\0'`` is an abstract name.  ``readableAll``/``writableAll`` are
     ``True`` only for an exact ``True`` option, as Node's ``fchmod`` mode.
     """
@@ -423,7 +424,7 @@ class UNIXListen:
 
 @dataclass(frozen=True)
 class FDListen:
-    """Listen on an inherited, bound socket descriptor (``{fd}``, §1.4 step 10)."""
+    """Listen on an inherited, bound socket descriptor (``{fd}``)."""
 
     fd: int
     backlog: int
@@ -433,7 +434,7 @@ class FDListen:
 @dataclass(frozen=True)
 class HandleListen:
     """
-    Share another listening socket (§1.4 step 8, §1.15): ``handle`` is as
+    Share another listening socket: ``handle`` is as
     given, either an ``IListeningPort`` provider or an object with a non-None
     ``listeningPort`` (a listening ``Server``).  Like Node, the backlog comes
     only from the positional arguments and ``signal`` is not used.
@@ -446,7 +447,7 @@ class HandleListen:
 @dataclass(frozen=True)
 class EndpointListen:
     """
-    Our extension (API.md): listen on a Twisted ``IStreamServerEndpoint``, or
+    Our extension: listen on a Twisted ``IStreamServerEndpoint``, or
     on an endpoint description string given as ``{"endpoint": "tcp:8000"}``.
     """
 
@@ -459,8 +460,8 @@ ListenRequest: TypeAlias = TCPListen | UNIXListen | FDListen | HandleListen | En
 
 def resolveListenRequest(parsed: ListenArgs) -> ListenRequest:
     """
-    The rest of Node's ``Server.prototype.listen`` argument handling (§1.4
-    steps 5, 6, 9-15 and §1.5), in Node's order; see the module docstring.
+    The rest of Node's ``Server.prototype.listen`` argument handling (``lib/net.js``),
+    in Node's order; see the module docstring.
 
     :raises ERR_INVALID_ARG_TYPE: a bad ``signal``, a non-string truthy
         ``host`` (Node's ``dns.lookup`` check) or a bad ``endpoint``.
@@ -476,7 +477,7 @@ def resolveListenRequest(parsed: ListenArgs) -> ListenRequest:
         return EndpointListen(endpoint, signal)
     if target is not None:
         # Node treats any other object as the options; a Python object has no
-        # option keys, e.g. a Server that is not listening (§1.4 table).
+        # option keys, e.g. a Server that is not listening.
         raise ERR_INVALID_ARG_VALUE("options", target, _NO_PORT_OR_PATH_REASON)
     fd = options.get("fd")
     if _isJsNumber(fd) and fd >= 0:
@@ -572,20 +573,20 @@ def _fdNumber(fd: int | float) -> int:
     return int(fd)
 
 
-def _validatePort(port: int | float | str) -> int:
-    """Node's ``validatePort(port, 'options.port')`` then ``port | 0`` (§1.5)."""
+def _validatePort(port: int | float | str, name: str = "options.port") -> int:
+    """Node's ``validatePort(port, name)`` then ``port | 0``."""
     if isinstance(port, str):
         number = jsNumber(port) if port.strip(_JS_WHITESPACE) else math.nan
     else:
         number = _toFloat(port)
     # +port === (+port >>> 0) && port <= 0xFFFF: an integer in 0..65535.
     if not (0 <= number <= 0xFFFF and number.is_integer()):
-        raise ERR_SOCKET_BAD_PORT("options.port", port)
+        raise ERR_SOCKET_BAD_PORT(name, port)
     return int(number)
 
 
 def _hostOf(host: object) -> str | None:
-    """A truthy host is looked up, and ``dns.lookup`` wants a string (§1.6)."""
+    """A truthy host is looked up, and ``dns.lookup`` wants a string."""
     if not _jsTruthy(host):
         return None
     if not isinstance(host, str):

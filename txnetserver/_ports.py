@@ -34,6 +34,7 @@ __all__ = [
     "listenFD",
     "listenTCP",
     "listenUNIX",
+    "releaseFailedUNIXLock",
 ]
 
 # sizeof(sockaddr_un.sun_path) on Linux, including the terminating NUL.
@@ -133,10 +134,16 @@ class NodeTCPPort(_AcceptLoopMixin, tcp.Port):
 
 
 class NodeUNIXPort(_AcceptLoopMixin, unix.Port):
-    """A UNIX port that unlinks its path on close only if it created it."""
+    """
+    A UNIX port that, on close, unlinks its path only if it created it and the
+    path is still its socket (same device and inode): a file that replaced
+    the socket, or the socket of a server started later at the same path, is
+    left alone (Node unlinks the path whatever it now is).
+    """
 
     transport = NodeUNIXServerTransport
     _unlinkPath: str | None = None
+    _boundFile: tuple[int, int] | None = None
     _shouldShutdown = False
 
     def _logConnectionLostMsg(self) -> None:
@@ -144,9 +151,11 @@ class NodeUNIXPort(_AcceptLoopMixin, unix.Port):
 
     def connectionLost(self, reason: Failure) -> None:
         unlinkPath, self._unlinkPath = self._unlinkPath, None
-        if unlinkPath is not None:
+        if unlinkPath is not None and self._boundFile is not None:
             try:
-                os.unlink(unlinkPath)
+                now = os.lstat(unlinkPath)
+                if stat.S_ISSOCK(now.st_mode) and (now.st_dev, now.st_ino) == self._boundFile:
+                    os.unlink(unlinkPath)
             except OSError:
                 pass
         # Skip unix.Port's own unlink: it would also remove paths it did not
@@ -202,8 +211,9 @@ def listenDefaultTCP(
     reactor: Any, factory: IProtocolFactory, port: int, backlog: int, reusePort: bool
 ) -> IListeningPort:
     """
-    Node's no-host listen (§1.6): one dual-stack ``::`` socket; only when the
-    IPv6 socket cannot be *bound* (no IPv6, or EACCES) retry on ``0.0.0.0``.
+    Node's no-host listen (``setupListenHandle`` in ``lib/net.js``): one
+    dual-stack ``::`` socket; only when the IPv6 socket cannot be *bound* (no
+    IPv6, or EACCES) retry on ``0.0.0.0``.
     EADDRINUSE does not fall back (libuv reports it from listen(2)), so a busy
     port reports ``::``.
     """
@@ -269,6 +279,12 @@ def listenUNIX(
         raise failure from None
     if not abstract:
         listeningPort._unlinkPath = os.path.abspath(path)
+        try:
+            bound = os.lstat(path)
+        except OSError:
+            pass  # already gone: nothing of ours to unlink on close
+        else:
+            listeningPort._boundFile = (bound.st_dev, bound.st_ino)
     return listeningPort
 
 
@@ -315,6 +331,22 @@ def listenFD(
     return listeningPort, family == socket.AF_UNIX
 
 
+def releaseFailedUNIXLock(path: str) -> None:
+    """
+    After a failed listen on Twisted's ``unix:`` endpoint (``lockfile=1``, its
+    default): remove ``PATH.lock`` if it names this process.  Twisted takes
+    the lock before ``bind`` and does not release it when ``bind`` fails; left
+    behind, it is stale at the next start, and Twisted then removes whatever
+    socket is at ``PATH`` as a leftover of ours.
+    """
+    lock = path + ".lock"
+    try:
+        if os.readlink(lock) == str(os.getpid()):
+            os.unlink(lock)
+    except OSError:
+        pass
+
+
 def portFileno(listeningPort: object) -> int | None:
     """The descriptor of a real listening port, to share it (``listen(server)``)."""
     sock = getattr(listeningPort, "socket", None)
@@ -337,3 +369,14 @@ def closePort(listeningPort: IListeningPort) -> None:
     result = listeningPort.stopListening()
     if result is not None and hasattr(result, "addErrback"):
         result.addErrback(lambda f: None)
+
+
+def stopAccepting(listeningPort: IListeningPort) -> None:
+    """
+    Keep a port bound and listening (connections wait in its backlog) but
+    accept nothing in this process: the parent of ``--workers`` holds the
+    socket its workers accept from.  Called right after the bind, before the
+    reactor can accept anything.
+    """
+    if isinstance(listeningPort, tcp.Port):
+        listeningPort.stopReading()

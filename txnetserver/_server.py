@@ -11,18 +11,16 @@ accept path, connection accounting and ``close()``.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
+import errno
+import os
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 from twisted.internet import error as twistedError
 from twisted.internet.address import UNIXAddress
-from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.interfaces import IAddress, IListeningPort, ITransport
 from twisted.internet.protocol import Protocol, ServerFactory
-from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
@@ -34,7 +32,6 @@ from txnetserver._errors import (
     ERR_SERVER_ALREADY_LISTEN,
     ERR_SERVER_NOT_RUNNING,
     NodeSystemError,
-    dnsException,
     errnoException,
     uvExceptionWithHostPort,
 )
@@ -58,8 +55,10 @@ from txnetserver._ports import (
     listenTCP,
     listenUNIX,
     portFileno,
+    releaseFailedUNIXLock,
 )
 from txnetserver._proxytrust import TrustedSources, isTrustedPeer, trustedProxies
+from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
 from txnetserver._socket import ISocketOwner, Socket
 from txnetserver._tick import nextTick
 
@@ -170,7 +169,7 @@ class Server(EventEmitter):
         self._listeningId = 1
         self._lookupPending = False
         self._endpointPath: str | None = None
-        self._syncListenError: NodeSystemError | None = None
+        self._failuresNow: list[BaseException] | None = None
         self._unref = False
         self._held = False
         # Receives (socket, message, failure) for failures of application code
@@ -197,15 +196,52 @@ class Server(EventEmitter):
         Twisted endpoint) with an optional trailing callback.  OS errors are
         emitted as ``'error'``; bad arguments raise Node's errors.
         """
+        self._startListening(args, kwargs)
+        return self
+
+    def listenNow(self, *args: Any, **kwargs: Any) -> bool:
+        """
+        :meth:`listen`, with the bind done before returning wherever it can be,
+        and its failure raised instead of emitted: for code that must know at
+        once whether the server listens, such as a service that ``twistd``
+        starts before it runs the reactor and drops privileges.
+
+        An IP address is bound at once.  Before the reactor runs, a host name
+        is looked up on the spot (blocking); while it runs, the lookup stays
+        asynchronous, as are endpoints that answer later.  ``'listening'`` still comes on the next
+        tick, as after :meth:`listen`.
+
+        :returns: ``True`` if the server is listening now; ``False`` if the
+            bind waits for a lookup or an endpoint, whose outcome is emitted
+            as ``'listening'`` or ``'error'`` as after :meth:`listen`.
+        :raises NodeSystemError: the bind (or the lookup) failed now, with the
+            error :meth:`listen` would emit (``listen EADDRINUSE: address
+            already in use :::8000``); no ``'error'`` is emitted for it.
+        """
+        failures: list[BaseException] = []
+        self._failuresNow = failures
+        try:
+            self._startListening(args, kwargs)
+        finally:
+            self._failuresNow = None
+        if failures:
+            raise failures[0]
+        return self.listening
+
+    @property
+    def reactor(self) -> Any:
+        """The Twisted reactor this server listens and schedules its events on."""
+        return self._reactor
+
+    def _startListening(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         parsed = parseListenArgs(args, kwargs)
-        self._syncListenError = None
         if self.listeningPort is not None:
             raise ERR_SERVER_ALREADY_LISTEN()
         if parsed.callback is not None:
-            # Node registers the callback before validating (§1.4 step 3).
+            # Node registers the callback before validating (lib/net.js, Server.prototype.listen).
             self.once("listening", parsed.callback)
         request = resolveListenRequest(parsed)
-        # A pending lookup or endpoint of an earlier call is superseded (§1.14).
+        # A pending lookup or endpoint of an earlier call is superseded.
         self._listeningId += 1
         listenId = self._listeningId
         signal = getattr(request, "signal", None)
@@ -213,7 +249,7 @@ class Server(EventEmitter):
             self._wireSignal(signal)
         if isinstance(request, TCPListen):
             if request.host is None:
-                self._listenNow(
+                self._bindNow(
                     lambda: listenDefaultTCP(
                         self._reactor,
                         self.factory,
@@ -226,7 +262,7 @@ class Server(EventEmitter):
                 self._lookupAndListen(request, listenId)
         elif isinstance(request, UNIXListen):
             self._pipeName = request.path
-            self._listenNow(
+            self._bindNow(
                 lambda: listenUNIX(
                     self._reactor,
                     self.factory,
@@ -237,32 +273,29 @@ class Server(EventEmitter):
                 )
             )
         elif isinstance(request, FDListen):
-            self._listenNow(
+            self._bindNow(
                 lambda: listenFD(self._reactor, self.factory, request.fd, request.backlog)[0]
             )
         elif isinstance(request, HandleListen):
-            self._listenNow(lambda: self._shareHandle(request))
+            self._bindNow(lambda: self._shareHandle(request))
         elif isinstance(request, EndpointListen):
             self._listenOnEndpoint(request, listenId)
-        return self
 
-    def _listenNow(self, bind: Callable[[], IListeningPort]) -> None:
-        """Bind synchronously; an OS error becomes ``'error'`` next tick (§1.7)."""
+    def _bindNow(self, bind: Callable[[], IListeningPort]) -> None:
+        """Bind synchronously; an OS error becomes ``'error'`` next tick, as in Node."""
         try:
             listeningPort = bind()
         except NodeSystemError as e:
-            self._syncListenError = e
-            nextTick(self._reactor, self._emitError, e)
+            self._listenFailed(e)
             return
         self._bound(listeningPort)
 
-    def _pendingListenErrors(self) -> list[NodeSystemError]:
-        """
-        The error a synchronous bind of the last ``listen()`` hit, which Node
-        emits as ``'error'`` on the next tick (for NetServerService, which
-        must fail its start right away).
-        """
-        return [self._syncListenError] if self._syncListenError is not None else []
+    def _listenFailed(self, error: BaseException) -> None:
+        """Node emits a listen failure on the next tick; :meth:`listenNow` raises it instead."""
+        if self._failuresNow is not None:
+            self._failuresNow.append(error)
+        else:
+            nextTick(self._reactor, self._emitError, error)
 
     def _bound(self, listeningPort: IListeningPort) -> None:
         self.listeningPort = listeningPort
@@ -270,7 +303,7 @@ class Server(EventEmitter):
         nextTick(self._reactor, self._emitListening, self._listeningId)
 
     def _emitListening(self, listenId: int) -> None:
-        # Suppressed when the server was closed before the tick (§1.3).
+        # Suppressed when the server was closed before the tick, as in Node.
         if self.listeningPort is not None and listenId == self._listeningId:
             self.emit("listening")
 
@@ -288,58 +321,51 @@ class Server(EventEmitter):
         return listenFD(self._reactor, self.factory, fd, request.backlog)[0]
 
     def _lookupAndListen(self, request: TCPListen, listenId: int) -> None:
-        """Node's ``lookupAndListen``: resolve without blocking, then bind (§1.6)."""
+        """Node's ``lookupAndListen`` (lib/net.js): resolve without blocking, then bind."""
         host = request.host
         assert host is not None
+        if self._failuresNow is not None and (isIPLiteral(host) or not self._reactor.running):
+            # listenNow(): an address needs no lookup, and before the reactor
+            # runs a blocking lookup holds up nothing else.
+            try:
+                answer = lookupNow(host)
+            except NodeSystemError as e:
+                self._listenFailed(e)
+                return
+            self._bindResolved(listenId, request, answer)
+            return
         self._lookupPending = True
         self._updateHold()
-        if _isIPLiteral(host):
-            # dns.lookup answers IP literals on the next tick, without getaddrinfo.
-            nextTick(self._reactor, self._bindResolved, listenId, request, host)
-            return
-        threadPool = getattr(self._reactor, "getThreadPool", None)
-        d: Deferred[str]
-        if threadPool is None:
-            # A reactor without threads (a memory reactor in tests): look the
-            # name up on the next tick instead, blocking briefly.
-            d = Deferred()
-            nextTick(self._reactor, lambda: maybeDeferred(_lookup, host).chainDeferred(d))
-        else:
-            d = deferToThreadPool(self._reactor, threadPool(), _lookup, host)
-        d.addCallbacks(
-            lambda address: self._bindResolved(listenId, request, address),
-            lambda failure: self._lookupFailed(listenId, failure, host),
+        lookup(self._reactor, host).addCallbacks(
+            lambda answer: self._bindResolved(listenId, request, answer),
+            lambda failure: self._lookupFailed(listenId, failure),
         )
 
-    def _bindResolved(self, listenId: int, request: TCPListen, address: str) -> None:
+    def _bindResolved(self, listenId: int, request: TCPListen, answer: LookupAddress) -> None:
         if listenId != self._listeningId:
             return  # a close() or another listen() superseded this call
         self._lookupPending = False
         self._updateHold()
-        try:
-            listeningPort = listenTCP(
+        self._bindNow(
+            lambda: listenTCP(
                 self._reactor,
                 self.factory,
                 request.port,
-                address,
+                answer.address,
                 request.backlog,
                 ipv6Only=request.ipv6Only,
                 reusePort=request.reusePort,
             )
-        except NodeSystemError as e:
-            nextTick(self._reactor, self._emitError, e)
-            return
-        self._bound(listeningPort)
+        )
 
-    def _lookupFailed(self, listenId: int, failure: Failure, host: str) -> None:
+    def _lookupFailed(self, listenId: int, failure: Failure) -> None:
         if listenId != self._listeningId:
             return
         self._lookupPending = False
         self._updateHold()
         error = failure.value
-        if isinstance(error, socket.gaierror):
-            error = dnsException(error.errno or 0, host, _dnsCode(error.errno))
-        nextTick(self._reactor, self._emitError, error)
+        assert error is not None  # a Failure always holds its exception
+        self._listenFailed(error)
 
     def _listenOnEndpoint(self, request: EndpointListen, listenId: int) -> None:
         endpoint = request.endpoint
@@ -375,16 +401,26 @@ class Server(EventEmitter):
         self._lookupPending = False
         self._updateHold()
         error = failure.value
+        assert error is not None
         if isinstance(error, twistedError.CannotListenError):
             socketError = error.socketError
             errnum = getattr(socketError, "errno", None)
-            port = error.port if isinstance(error.port, int) else -1
-            address = error.interface or (error.port if isinstance(error.port, str) else None)
-            error = uvExceptionWithHostPort(errnum or 22, "listen", address, port)
-        nextTick(self._reactor, self._emitError, error)
+            where = error.port
+            if isinstance(where, bytes):
+                where = os.fsdecode(where)
+            if isinstance(where, str):  # a UNIX path
+                releaseFailedUNIXLock(where)
+                address, port = where, -1
+                if socketError == "Cannot acquire lock":
+                    # PATH.lock names a live process: the path is in use.
+                    errnum = errno.EADDRINUSE
+            else:
+                address, port = error.interface, where
+            error = uvExceptionWithHostPort(errnum or errno.EINVAL, "listen", address, port)
+        self._listenFailed(error)
 
     def _wireSignal(self, signal: Any) -> None:
-        """Node's ``signal`` option: aborting closes the server (§1.10)."""
+        """Node's ``signal`` option: aborting closes the server."""
         if signal.aborted:
             nextTick(self._reactor, self.close)
             return
@@ -408,19 +444,17 @@ class Server(EventEmitter):
 
     def _acceptProxied(self, addr: IAddress | None) -> Protocol | Socket | None:
         """
-        The accept order for the real peer of a ``proxyProtocol`` server:
-        ``maxConnections`` (a connection waiting for its header holds a slot)
-        → ``'drop'``; ``blockList`` → close; not in ``trustedProxies`` →
-        close; otherwise read the header, which leads to :meth:`_admit` with
-        the client it names.
+        The real peer of a ``proxyProtocol`` server: ``maxConnections`` (a
+        connection waiting for its header holds a slot) → ``'drop'``;
+        ``blockList`` → close; not in ``trustedProxies`` → close; otherwise
+        read the header, then :meth:`_admit` the client it names.
         """
         maxConnections = self.maxConnections
         held = self._connections + self._awaitingHeader
         if maxConnections is not None and held >= maxConnections:
             return _DropConnection(self)
-        blockList = self.blockList
         host = getattr(addr, "host", None)
-        if blockList is not None and host is not None and blockList.checkPeer(host):
+        if self.blockList is not None and host is not None and self.blockList.checkPeer(host):
             return _RefuseConnection()
         if not isTrustedPeer(self.trustedProxies, addr):
             return _RefuseConnection()
@@ -485,7 +519,7 @@ class Server(EventEmitter):
         local = addressInfoFromTwisted(transport.getHost())
         try:
             if peer is None or local is None:
-                self.emit("drop")  # UNIX servers: no argument (§1.11)
+                self.emit("drop")  # UNIX servers: no argument, as in Node
             else:
                 self.emit(
                     "drop",
@@ -557,8 +591,14 @@ class Server(EventEmitter):
             return self._endpointPath
         return self._pipeName
 
-    def getConnections(self, callback: Callable[[BaseException | None, int], object]) -> Server:
-        """Node's ``server.getConnections(cb)``: ``cb(None, count)`` on the next tick."""
+    def getConnections(
+        self, callback: Callable[[BaseException | None, int], object] | None = None
+    ) -> Server:
+        """
+        Node's ``server.getConnections(cb)``: ``cb(None, count)`` on the next tick.
+
+        :raises ERR_INVALID_ARG_TYPE: ``callback`` missing or not callable.
+        """
         if not callable(callback):
             raise ERR_INVALID_ARG_TYPE("callback", "function", callback)
         nextTick(self._reactor, callback, None, self._connections)
@@ -593,7 +633,7 @@ class Server(EventEmitter):
 
     def _updateHold(self) -> None:
         # A pending lookup holds the process even when the server is unref'd:
-        # Node's getaddrinfo request is a ref'd handle of its own (§1.12).
+        # Node's getaddrinfo request is a ref'd handle of its own.
         hold = (self.listeningPort is not None and not self._unref) or self._lookupPending
         if hold != self._held:
             self._held = hold
@@ -620,33 +660,3 @@ def createServer(
     ``blockList``.
     """
     return Server(options, connectionListener, reactor=reactor, **kwargs)
-
-
-def _isIPLiteral(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
-
-
-def _lookup(host: str) -> str:
-    """Node 22's lookup: the first address that is not IPv6 link-local."""
-    infos = socket.getaddrinfo(host, None, socket.AF_UNSPEC, socket.SOCK_STREAM)
-    for family, _, _, _, sockaddr in infos:
-        address = str(sockaddr[0])
-        if family == socket.AF_INET6 and ipaddress.ip_address(address.split("%")[0]).is_link_local:
-            continue
-        return address
-    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-
-
-def _dnsCode(errnum: int | None) -> str:
-    # Node reports EAI_NONAME and EAI_NODATA as ENOTFOUND.
-    names = {
-        socket.EAI_NONAME: "ENOTFOUND",
-        getattr(socket, "EAI_NODATA", -5): "ENOTFOUND",
-        socket.EAI_AGAIN: "EAI_AGAIN",
-        socket.EAI_FAIL: "EAI_FAIL",
-    }
-    return names.get(errnum or 0, "ENOTFOUND")

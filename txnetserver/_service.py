@@ -12,24 +12,21 @@ completed on the spot: ``twistd`` calls ``privilegedStartService``, drops
 privileges, then runs the reactor, so a port below 1024 must be bound right
 there, and a failure must be raised right there for ``twistd`` to exit non-zero
 instead of running with nothing bound (a failure Twisted's own service only
-logs).  Node defers the bind of ``listen(port, host)`` until the host is
-resolved, so the host is resolved first (blocking, once, at start-up) and the
-queued bind is run at once; ``'listening'`` still comes on the next tick.
+logs).  :meth:`Server.listenNow <txnetserver.Server.listenNow>` does exactly
+that: before the reactor runs it looks a host name up on the spot (blocking,
+once, at start-up) and binds, raising Node's error if it cannot;
+``'listening'`` still comes on the next tick.
 """
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
-from txnetserver._errors import dnsException
-from txnetserver._listen import TCPListen, parseListenArgs, resolveListenRequest
-from txnetserver._server import Server, _dnsCode, _isIPLiteral, _lookup
-from txnetserver._tick import runQueuedNow
+from txnetserver._server import Server
 
 __all__ = ["NetServerService"]
 
@@ -87,37 +84,19 @@ class NetServerService(Service):
 
     def _listen(self) -> None:
         server = self.server
-        reactor = server._reactor
-        args, options = self.listenArgs, self.listenOptions
-        beforeReactor = not reactor.running
-        if beforeReactor:
-            args, options = _withResolvedHost(args, options)
         outcome = self._outcome = _ListenOutcome(self)
         try:
-            server.listen(*args, **options)
+            server.listenNow(*self.listenArgs, **self.listenOptions)
         except BaseException:
-            outcome.cancel()  # bad arguments: nothing will be emitted
+            outcome.cancel()  # nothing will be emitted for a raised error
             raise
-        pending = server._pendingListenErrors()
-        error: BaseException | None = pending[0] if pending else None
-        if beforeReactor and error is None and not server.listening:
-            # The bind Node queued behind the (here already done) host lookup,
-            # or an endpoint's failure; a failed bind queues its 'error' in turn.
-            runQueuedNow(reactor)
-            if not server.listening and outcome.failedWith is None:
-                runQueuedNow(reactor)
-            error = outcome.failedWith
-        if error is not None:
-            outcome.raised(error)
-            raise error
         self._listened = True
-        outcome.startReturned()
 
     def _listenFailedLate(self, error: BaseException) -> None:
         # Nothing is listening, and no start can report it any more: say so
         # loudly, and end a process that exists only to serve.
         _log.critical("txnetserver could not listen: {error}", error=error)
-        reactor = self.server._reactor
+        reactor = self.server.reactor
         if self.stopReactorOnListenFailure and reactor.running:
             reactor.stop()
 
@@ -146,7 +125,7 @@ class NetServerService(Service):
         # for the callback that is of no interest here.
         server.close(lambda error: closed.callback(None))
         if self.gracefulTimeout is not None:
-            timer = server._reactor.callLater(self.gracefulTimeout / 1000.0, self._destroyRemaining)
+            timer = server.reactor.callLater(self.gracefulTimeout / 1000.0, self._destroyRemaining)
 
             def cancelTimer(result: None) -> None:
                 if timer.active():
@@ -176,13 +155,10 @@ class _ListenOutcome:
     uncaught exception (the service reports it instead).
     """
 
-    __slots__ = ("_afterStart", "_raised", "_service", "_settled", "failedWith")
+    __slots__ = ("_service", "_settled")
 
     def __init__(self, service: NetServerService) -> None:
         self._service = service
-        self.failedWith: BaseException | None = None
-        self._raised: BaseException | None = None
-        self._afterStart = False
         self._settled = False
         service.server.once("listening", self._listening)
         service.server.once("error", self._failed)
@@ -195,19 +171,7 @@ class _ListenOutcome:
     def _failed(self, error: BaseException) -> None:
         self._settled = True
         self._service.server.removeListener("listening", self._listening)
-        if error is self._raised:
-            return  # the start raised it already; this is its 'error' event
-        if self._afterStart:
-            self._service._listenFailedLate(error)
-        else:
-            self.failedWith = error
-
-    def raised(self, error: BaseException) -> None:
-        """The start raised ``error``, which the server emits on the next tick."""
-        self._raised = error
-
-    def startReturned(self) -> None:
-        self._afterStart = True
+        self._service._listenFailedLate(error)
 
     def cancel(self) -> None:
         """The service stops: whatever this listen does now is no news."""
@@ -215,40 +179,4 @@ class _ListenOutcome:
             return
         server = self._service.server
         server.removeListener("listening", self._listening)
-        if self._raised is None:
-            server.removeListener("error", self._failed)
-        # else: the raised error's 'error' event is still queued; the listener
-        # stays to absorb it (once), so it is not reported as uncaught.
-
-
-def _withResolvedHost(
-    args: tuple[Any, ...], options: dict[str, Any]
-) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """
-    ``listen()`` arguments with a TCP host name replaced by its address,
-    looked up now, as Node's ``dns.lookup`` would (first non-link-local
-    answer); arguments of any other kind come back unchanged.
-
-    :raises NodeSystemError: the lookup failed (``getaddrinfo ENOTFOUND host``).
-    """
-    parsed = parseListenArgs(args, options)
-    request = resolveListenRequest(parsed)
-    if not isinstance(request, TCPListen) or request.host is None or _isIPLiteral(request.host):
-        return args, options
-    host = request.host
-    try:
-        address = _lookup(host)
-    except socket.gaierror as e:
-        raise dnsException(e.errno or 0, host, _dnsCode(e.errno)) from None
-    resolved: dict[str, Any] = {
-        "port": request.port,
-        "host": address,
-        "backlog": request.backlog,
-        "ipv6Only": request.ipv6Only,
-        "reusePort": request.reusePort,
-        "exclusive": request.exclusive,
-    }
-    if request.signal is not None:
-        resolved["signal"] = request.signal
-    callback = parsed.callback
-    return ((resolved, callback) if callback is not None else (resolved,)), {}
+        server.removeListener("error", self._failed)

@@ -198,7 +198,7 @@ class Socket(SocketInfo, SocketTimeouts):
         """The one way into ``destroyed``: no more I/O, no idle timer, no longer counted."""
         self._move(Event.DESTROY)
         self._cancelTimer()
-        # Node counts the socket out synchronously, before its 'close' (§1.10).
+        # Node counts the socket out synchronously, before its 'close'.
         self._untrack()
 
     def _closeWithoutTransport(self, error: BaseException | None) -> None:
@@ -352,7 +352,7 @@ class Socket(SocketInfo, SocketTimeouts):
             self._emitFinish()
         if self._refed:
             handlesFor(self._reactor).release(self)
-        # Queued after the server's own 'close' (Node §1.10): the server
+        # Queued after the server's own 'close', as in Node: the server
         # closes before its last socket does.
         nextTick(self._reactor, self._emitClose, error)
 
@@ -486,7 +486,7 @@ class Socket(SocketInfo, SocketTimeouts):
             return
         if not self.allowHalfOpen:
             # Node ends our side right after the 'end' listeners ran (writes in
-            # them still go out); later writes get EPIPE (§2).
+            # them still go out); later writes get EPIPE.
             self.end()
         state = self._state
         if state.writableFinished and not state.destroyed and self.transport is not None:
@@ -713,7 +713,7 @@ class Socket(SocketInfo, SocketTimeouts):
             try:
                 self.emit("error", error)
             except BaseException as e:
-                # Deliberate divergence (API.md): an unhandled socket error is
+                # Deliberate divergence (docs/differences.md): an unhandled socket error is
                 # logged, not fatal; the server keeps serving.
                 self._logFailure("Unhandled 'error' on {socket}", Failure(e))
         try:

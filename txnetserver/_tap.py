@@ -361,19 +361,23 @@ def _workerArguments(options: Options) -> list[str]:
     return arguments
 
 
-def makeService(options: Options) -> IService:
+def makeService(options: Options, *, listen: dict[str, Any] | None = None) -> IService:
     """
     The service that ``twistd netserver`` runs (:mod:`txnetserver._twistd`):
     it binds before ``twistd`` drops privileges, exits non-zero with Node's
     message in one line if it cannot, logs where it listens, and what it
-    drops, fails and stops, at a rate no peer can flood.
+    drops, fails and stops, at a rate no peer can flood.  ``listen``
+    replaces where the options say to listen (a worker of ``--workers``
+    listens on the descriptor its parent hands it).
     """
-    if options["workers"] > 1:
+    if options["workers"] > 1 and listen is None:
         from txnetserver._workers import WorkersService
 
-        return WorkersService(
+        workers = WorkersService(
             options["workers"], _listenArguments(options), _workerArguments(options)
         )
+        workers.exitOnListenFailure = True
+        return workers
 
     # Imported here, not at module level: see the module docstring.
     from txnetserver._server import Server, createServer
@@ -429,7 +433,7 @@ def makeService(options: Options) -> IService:
     )
     return TwistdService(
         server,
-        _listenArguments(options),
+        _listenArguments(options) if listen is None else listen,
         gracefulTimeout=_timeout(options["graceful-timeout"]),
         limited=limited,
     )

@@ -21,7 +21,7 @@ from twisted.logger import Logger
 
 from txnetserver._handles import handlesFor
 
-__all__ = ["nextTick", "reportUncaught", "runQueuedNow"]
+__all__ = ["nextTick", "reportUncaught"]
 
 _log = Logger()
 
@@ -39,19 +39,6 @@ class _TickQueue:
         if not self._scheduled:
             self._scheduled = True
             self._reactor.callLater(0, self._drain)
-
-    def runQueuedNow(self) -> None:
-        # Only what is queued now: what those callbacks queue waits for the
-        # drain already scheduled, as it would have.
-        queue = self._queue
-        for _ in range(len(queue)):
-            if not queue:
-                break  # a nested call ran the rest
-            fn, args = queue.popleft()
-            try:
-                fn(*args)
-            except BaseException as e:
-                reportUncaught(self._reactor, e)
 
     def _drain(self) -> None:
         # Like Node, callbacks queued while draining run in this same drain.
@@ -80,22 +67,6 @@ def nextTick(reactor: Any, fn: Callable[..., object], *args: object) -> None:
         entry = (reactor, _TickQueue(reactor))
         _queues[id(reactor)] = entry
     entry[1].push(fn, args)
-
-
-def runQueuedNow(reactor: Any) -> None:
-    """
-    Run the callbacks queued with :func:`nextTick` so far, now, instead of on
-    the reactor's next iteration; callbacks they queue in turn still wait.
-
-    Only for start-up code that runs before the reactor does: ``twistd``
-    calls ``privilegedStartService`` and drops privileges before the reactor
-    runs, so :class:`~txnetserver.NetServerService` runs the bind that
-    ``listen(port, host)`` queued (Node binds after the host lookup) right
-    there, while ``'listening'`` keeps its place on the next tick.
-    """
-    entry = _queues.get(id(reactor))
-    if entry is not None and entry[0] is reactor:
-        entry[1].runQueuedNow()
 
 
 def reportUncaught(reactor: Any, error: BaseException) -> None:

@@ -53,7 +53,7 @@ class _ServerTransportMixin:
         hand ``data`` to the kernel now and queue only what it did not take.
         Twisted's default queues every write until the next reactor
         iteration, costing two epoll_ctl calls and a dispatch per echo
-        (twisted#5303; ../shared/perf-baseline.md).
+        (twisted#5303; docs/performance.md).
         """
         if (
             self._tempDataLen

@@ -244,19 +244,17 @@ class TwistdService(NetServerService):
         self._destroyed = 0
 
     def privilegedStartService(self) -> None:
+        # twistd's first call, which binds.  (A worker of --workers calls
+        # startService alone, and reports the error itself.)
         try:
             super().privilegedStartService()
-        except (OSError, NodeError) as e:
-            self._cannotListen(e)
-
-    def startService(self) -> None:
-        try:
-            super().startService()
-        except (OSError, NodeError) as e:
+        except Exception as e:  # Node's errors, and whatever an endpoint raises
             self._cannotListen(e)
 
     def _cannotListen(self, error: BaseException) -> None:
         message = str(error)
+        if not isinstance(error, (OSError, NodeError)):
+            message = f"{error.__class__.__name__}: {message}"
         port = getattr(error, "port", None)
         if getattr(error, "code", None) == "EACCES" and isinstance(port, int) and 0 < port < 1024:
             message += " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"

@@ -3,9 +3,13 @@ Node's error classes (``txnetserver.errors``); see :mod:`txnetserver._errors`.
 """
 
 from txnetserver._errors import (
+    ERR_INVALID_ADDRESS,
+    ERR_INVALID_ADDRESS_FAMILY,
     ERR_INVALID_ARG_TYPE,
     ERR_INVALID_ARG_VALUE,
     ERR_INVALID_HANDLE_TYPE,
+    ERR_INVALID_IP_ADDRESS,
+    ERR_MISSING_ARGS,
     ERR_OUT_OF_RANGE,
     ERR_SERVER_ALREADY_LISTEN,
     ERR_SERVER_NOT_RUNNING,
@@ -16,6 +20,7 @@ from txnetserver._errors import (
     ERR_STREAM_WRITE_AFTER_END,
     ERR_UNHANDLED_ERROR,
     AbortError,
+    NodeAggregateError,
     NodeError,
     NodeSystemError,
     TimeoutError,
@@ -23,9 +28,13 @@ from txnetserver._errors import (
 )
 
 __all__ = [
+    "ERR_INVALID_ADDRESS",
+    "ERR_INVALID_ADDRESS_FAMILY",
     "ERR_INVALID_ARG_TYPE",
     "ERR_INVALID_ARG_VALUE",
     "ERR_INVALID_HANDLE_TYPE",
+    "ERR_INVALID_IP_ADDRESS",
+    "ERR_MISSING_ARGS",
     "ERR_OUT_OF_RANGE",
     "ERR_SERVER_ALREADY_LISTEN",
     "ERR_SERVER_NOT_RUNNING",
@@ -36,6 +45,7 @@ __all__ = [
     "ERR_STREAM_WRITE_AFTER_END",
     "ERR_UNHANDLED_ERROR",
     "AbortError",
+    "NodeAggregateError",
     "NodeError",
     "NodeSystemError",
     "TimeoutError",

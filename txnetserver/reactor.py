@@ -3,7 +3,7 @@ An opt-in epoll reactor with a lean per-event dispatch.
 
 Twisted's epoll reactor wraps every readiness event in ``log.callWithLogger``
 (a logging context per event); on an echo server that is a large share of the
-per-chunk cost (../shared/perf-baseline.md).  :class:`NodeReactor` dispatches
+per-chunk cost (docs/performance.md).  :class:`NodeReactor` dispatches
 events directly and only logs an exception when one escapes, the way Node's
 event loop has no per-event context either.  Everything else is Twisted's
 ``EPollReactor``.

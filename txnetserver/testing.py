@@ -47,6 +47,9 @@ __all__ = [
 _MAX_PUMP_ROUNDS = 10_000  # a pump that never settles is a bug in the test
 
 
+# Not twisted.test.iosim.FakeTransport or twisted.internet.testing.StringTransport: they have
+# no half-close (loseWriteConnection is a no-op), no RST abort, no read pausing and no write
+# backpressure, which Node's socket semantics rest on.
 @implementer(ITCPTransport)
 class MemoryTransport:
     """
@@ -335,6 +338,7 @@ class MemoryNetwork:
 
     def pump(self) -> None:
         """Run due callbacks (Node's ticks) and move bytes until nothing changes."""
+        # iosim.IOPump's loop, for many clients and with what MemoryTransport adds.
         for _ in range(_MAX_PUMP_ROUNDS):
             self.reactor.advance(0)
             moved = False

@@ -66,9 +66,89 @@ function runCreateServer(testCase) {
   }
 }
 
+// Client-side cases never reach the network: dns.lookup is replaced by a spy that
+// runs the real function's argument checks on an empty hostname (answered
+// without a query) and records what net.connect() asked for.
+const dns = require("dns");
+const realLookup = dns.lookup;
+process.emitWarning = () => {};  // the empty-hostname warning of the spy
+let lookedUp = null;
+dns.lookup = function spyLookup(hostname, options, callback) {
+  if (hostname && typeof hostname !== "string") return realLookup(hostname, options, callback);
+  realLookup("", options, () => {});
+  lookedUp = { hostname, family: encode(options.family), hints: options.hints,
+               all: options.all === true, custom: false };
+  return {};
+};
+function decodeClient(value) {
+  if (value && typeof value === "object" && value.$ === "lookupSpy") {
+    return function lookup(hostname, options) {
+      lookedUp = { hostname, family: encode(options.family), hints: encode(options.hints),
+                   all: options.all === true, custom: true };
+    };
+  }
+  if (Array.isArray(value)) return value.map(decodeClient);
+  if (value && typeof value === "object" && !("$" in value)) {
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k] = decodeClient(v);
+    return out;
+  }
+  return decode(value);
+}
+
+// {"call": "connect", "args": [...]}: net.connect's synchronous errors, or the
+// socket's state and the lookup it started; the socket is destroyed at once,
+// before any connection attempt (those start on the next tick at the earliest).
+function runConnect(testCase) {
+  lookedUp = null;
+  let socket;
+  try {
+    socket = net.connect(...decodeClient(testCase.args));
+  } catch (err) {
+    return { throws: true, code: err.code, name: err.name, message: err.message };
+  }
+  socket.on("error", () => {});
+  const outcome = { throws: false, connecting: socket.connecting, pending: socket.pending,
+                    readyState: socket.readyState, lookup: lookedUp,
+                    connectListeners: socket.listenerCount("connect"),
+                    timeout: encode(socket.timeout === undefined ? null : socket.timeout) };
+  socket.destroy();
+  return outcome;
+}
+
+// {"call": "netutil", "op": name, "value": v}: isIP & co., SocketAddress, the defaults.
+function runNetutil(testCase) {
+  const value = decode(testCase.value);
+  try {
+    switch (testCase.op) {
+      case "isIP": return { result: [net.isIP(value), net.isIPv4(value), net.isIPv6(value)] };
+      case "SocketAddress": return { result: new net.SocketAddress(value).toJSON() };
+      case "setDefaultAutoSelectFamily": {
+        const before = net.getDefaultAutoSelectFamily();
+        net.setDefaultAutoSelectFamily(value);
+        const result = net.getDefaultAutoSelectFamily();
+        net.setDefaultAutoSelectFamily(before);
+        return { result };
+      }
+      case "setDefaultAutoSelectFamilyAttemptTimeout": {
+        const before = net.getDefaultAutoSelectFamilyAttemptTimeout();
+        net.setDefaultAutoSelectFamilyAttemptTimeout(value);
+        const result = net.getDefaultAutoSelectFamilyAttemptTimeout();
+        net.setDefaultAutoSelectFamilyAttemptTimeout(before);
+        return { result };
+      }
+    }
+  } catch (err) {
+    return { throws: true, code: err.code, name: err.name, message: err.message };
+  }
+  return { crashed: "unknown op" };
+}
+
 function run(testCase) {
   if (testCase.call === "emitter") return runEmitter(testCase);
   if (testCase.call === "createServer") return runCreateServer(testCase);
+  if (testCase.call === "connect") return runConnect(testCase);
+  if (testCase.call === "netutil") return runNetutil(testCase);
   const server = net.createServer();
   server.on("error", () => {});
   const outcome = { throws: false };
