@@ -14,7 +14,7 @@ from twisted.python import usage
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
-from txnetserver import NetServerService, Server, createServer
+from txnetserver import NetServerService, Server, WorkersService, createServer
 from txnetserver._tap import Options, _workerArguments, makeService
 
 from ._loopback import asyncTest, connect, echoRoundTrip, listening
@@ -169,6 +169,18 @@ class WorkerArgumentTests(SynchronousTestCase):
                 "--proxy-protocol",
             ],
         )  # fmt: skip
+
+    def test_a_workers_service_is_made_for_its_inherited_descriptor(self) -> None:
+        made = makeService(parse("--max-connections", "5"), listen={"fd": 3})
+        assert isinstance(made, NetServerService)
+        self.assertEqual(made.listenArgs, ({"fd": 3},))
+        self.assertEqual(made.server.maxConnections, 5)
+
+    def test_workers_make_a_parent_that_exits_on_a_failed_bind(self) -> None:
+        made = makeService(parse("--workers", "2"))
+        assert isinstance(made, WorkersService)
+        self.assertEqual(made.listen, {"port": 8000, "backlog": 511})
+        self.assertTrue(made.exitOnListenFailure)
 
 
 class HandlerTests(SynchronousTestCase):

@@ -208,8 +208,8 @@ class Server(EventEmitter):
 
         An IP address is bound at once.  Before the reactor runs, a host name
         is looked up on the spot (blocking); while it runs, the lookup stays
-        asynchronous, as are endpoints that answer later.  ``'listening'`` still comes on the next
-        tick, as after :meth:`listen`.
+        asynchronous, as are endpoints that answer later.  ``'listening'``
+        still comes on the next tick, as after :meth:`listen`.
 
         :returns: ``True`` if the server is listening now; ``False`` if the
             bind waits for a lookup or an endpoint, whose outcome is emitted
@@ -480,13 +480,16 @@ class Server(EventEmitter):
             host = getattr(addr, "host", None)
             if host is not None and blockList.checkPeer(host):
                 return _RefuseConnection()
-        return Socket(
+        return Socket._accepted(
             self,
-            owner=self,
+            self,
+            reactor=self._reactor,
             allowHalfOpen=self.allowHalfOpen,
             pauseOnConnect=self.pauseOnConnect,
             highWaterMark=self.highWaterMark,
-            reactor=self._reactor,
+            noDelay=self.noDelay,
+            keepAlive=self.keepAlive,
+            keepAliveInitialDelay=self.keepAliveInitialDelay,
         )
 
     def _acceptFailed(self, error: OSError) -> None:
@@ -496,13 +499,9 @@ class Server(EventEmitter):
     # -- ISocketOwner: the sockets it accepted report here -------------------------
 
     def socketConnected(self, socket: Socket) -> None:
-        """An accepted socket has its transport: count it, apply options, ``'connection'``."""
+        """An accepted socket has its transport and TCP options: count it, ``'connection'``."""
         self._connections += 1
         self._sockets.add(socket)
-        if self.noDelay:
-            socket.setNoDelay(True)
-        if self.keepAlive:
-            socket.setKeepAlive(True, self.keepAliveInitialDelay * 1000)
         try:
             self.emit("connection", socket)
         except BaseException as e:
@@ -590,6 +589,21 @@ class Server(EventEmitter):
                 return self._pipeName
             return self._endpointPath
         return self._pipeName
+
+    def tcpAddress(self) -> AddressInfo:
+        """
+        Ours: :meth:`address` for a server listening on TCP, typed as
+        :class:`AddressInfo` so that ``server.tcpAddress().port`` needs no
+        narrowing. Raises :class:`~txnetserver.errors.ERR_SERVER_NOT_RUNNING`
+        when the server is not listening, and :class:`ValueError` when it
+        listens on something other than TCP (a UNIX socket).
+        """
+        address = self.address()
+        if isinstance(address, AddressInfo) and self.listening:
+            return address
+        if not self.listening:
+            raise ERR_SERVER_NOT_RUNNING()
+        raise ValueError(f"the server listens on {address!r}, not on TCP")
 
     def getConnections(
         self, callback: Callable[[BaseException | None, int], object] | None = None

@@ -3,8 +3,10 @@
 
 ``twisted/plugins/netserver.py`` only points here (Twisted's own plugins are
 one ``ServiceMaker`` line too).  Nothing in this module imports the reactor or
-the rest of txnetserver at import time: ``twistd -r asyncio`` must still be
-able to install its reactor after the plugins are scanned.
+the rest of txnetserver at import time or while parsing options: ``twistd -r
+asyncio`` must still be able to install its reactor after the plugins are
+scanned, and without ``-r`` :func:`makeService` installs txnetserver's default
+reactor (twistd only installs Twisted's after ``makeService``, if none is).
 """
 
 from __future__ import annotations
@@ -226,13 +228,15 @@ class Options(usage.Options):
 
 def _checkEndpoint(description: str) -> None:
     """Parse ``--endpoint`` now, so a typo is a usage error, not a traceback later."""
-    # twistd has installed its reactor (-r) before sub-command options are
-    # parsed, so importing it here does not choose one.
-    from twisted.internet import reactor
+    # Parsed against a memory reactor: importing the global one here would
+    # install Twisted's default before makeService can choose (no -r given).
+    # Server endpoints only keep the reactor they are given; the real one is
+    # built again by listen() on the reactor that runs.
     from twisted.internet.endpoints import serverFromString
+    from twisted.internet.testing import MemoryReactor
 
     try:
-        serverFromString(reactor, description)
+        serverFromString(MemoryReactor(), description)
     except ImportError as e:
         if e.name is not None and e.name.split(".")[0] in ("OpenSSL", "service_identity"):
             raise usage.UsageError(
@@ -366,10 +370,19 @@ def makeService(options: Options, *, listen: dict[str, Any] | None = None) -> IS
     The service that ``twistd netserver`` runs (:mod:`txnetserver._twistd`):
     it binds before ``twistd`` drops privileges, exits non-zero with Node's
     message in one line if it cannot, logs where it listens, and what it
-    drops, fails and stops, at a rate no peer can flood.  ``listen``
-    replaces where the options say to listen (a worker of ``--workers``
-    listens on the descriptor its parent hands it).
+    drops, fails and stops, at a rate no peer can flood.  ``listen`` replaces
+    where the options say to listen (a worker of ``--workers`` listens on the
+    descriptor its parent hands it).  Without ``twistd -r``, it installs
+    txnetserver's default reactor first (:class:`~txnetserver.reactor.NodeReactor`)
+    and logs which reactor runs.
     """
+    # Imported here, not at module level: see the module docstring.
+    from txnetserver._reactorchoice import globalReactor
+
+    # Without -r, nothing has installed a reactor yet: txnetserver's default
+    # (NodeReactor) goes in now, before twistd would install Twisted's.
+    globalReactor()
+
     if options["workers"] > 1 and listen is None:
         from txnetserver._workers import WorkersService
 
@@ -379,7 +392,6 @@ def makeService(options: Options, *, listen: dict[str, Any] | None = None) -> IS
         workers.exitOnListenFailure = True
         return workers
 
-    # Imported here, not at module level: see the module docstring.
     from txnetserver._server import Server, createServer
     from txnetserver._twistd import Timeouts, TwistdService, watch
 

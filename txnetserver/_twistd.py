@@ -22,7 +22,8 @@ from txnetserver._defaults import LOG_BURST, LOG_INTERVAL
 from txnetserver._errors import NodeError
 from txnetserver._server import Server
 from txnetserver._service import NetServerService
-from txnetserver._socket import Socket, _isTLS
+from txnetserver._socket import Socket
+from txnetserver._socketwriting import isTLS
 
 __all__ = ["AcceptEpisodes", "RateLimitedLog", "TwistdService", "watch"]
 
@@ -194,7 +195,7 @@ def watch(server: Server, timeouts: Timeouts) -> RateLimitedLog:
 
     def onConnection(socket: Socket) -> None:
         episodes.accepted()
-        if timeouts.tlsHandshake and _isTLS(socket.transport):
+        if timeouts.tlsHandshake and isTLS(socket.transport):
             _handshakeDeadline(socket, timeouts.tlsHandshake)
         if timeouts.idle:
             socket.setTimeout(timeouts.idle, socket.destroy)
@@ -244,11 +245,17 @@ class TwistdService(NetServerService):
         self._destroyed = 0
 
     def privilegedStartService(self) -> None:
-        # twistd's first call, which binds.  (A worker of --workers calls
-        # startService alone, and reports the error itself.)
         try:
             super().privilegedStartService()
         except Exception as e:  # Node's errors, and whatever an endpoint raises
+            self._cannotListen(e)
+
+    def startService(self) -> None:
+        # twistd binds in privilegedStartService; a worker of --workers calls
+        # this alone.
+        try:
+            super().startService()
+        except Exception as e:
             self._cannotListen(e)
 
     def _cannotListen(self, error: BaseException) -> None:

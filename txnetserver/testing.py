@@ -47,9 +47,7 @@ __all__ = [
 _MAX_PUMP_ROUNDS = 10_000  # a pump that never settles is a bug in the test
 
 
-# Not twisted.test.iosim.FakeTransport or twisted.internet.testing.StringTransport: they have
-# no half-close (loseWriteConnection is a no-op), no RST abort, no read pausing and no write
-# backpressure, which Node's socket semantics rest on.
+# Not iosim.FakeTransport/StringTransport: no half-close, RST, read pause or write backpressure.
 @implementer(ITCPTransport)
 class MemoryTransport:
     """
@@ -176,10 +174,15 @@ class MemoryClient:
 
     def __init__(self, network: MemoryNetwork, transport: MemoryTransport | None) -> None:
         self._network = network
+        #: The client side's transport; ``None`` when the server refused the connection.
         self.transport = transport
+        #: Every byte the server sent so far (see :meth:`takeReceived`).
         self.received = bytearray()
+        #: Whether the server sent its FIN (``end()``).
         self.ended = False
-        self.closed = transport is None  # refused by the accept path
+        #: Whether the connection is gone (or was refused by the accept path).
+        self.closed = transport is None
+        #: Whether the client reads what the server sends (see :meth:`pause`).
         self.reading = True
         self._toServer: list[bytes] = []
         self._finQueued = False
@@ -378,8 +381,9 @@ def openDescriptors() -> set[int]:
 
 class LoopbackServer:
     """
-    A real Server on ``127.0.0.1`` (port 0), run by a private epoll reactor in
-    a background thread, so a plain test function can talk to it with
+    A real Server on ``127.0.0.1`` (port 0), run by a private reactor in a
+    background thread (of the global reactor's class when that is an epoll
+    reactor, else txnetserver's default NodeReactor), so a plain test function can talk to it with
     ordinary blocking sockets.  :meth:`close` closes the server, waits for
     ``'close'``, stops the reactor and returns the descriptors it leaked.
 
@@ -392,14 +396,15 @@ class LoopbackServer:
     ) -> None:
         import threading
 
-        from twisted.internet.epollreactor import EPollReactor
         from twisted.internet.tcp import _reservedFD
+
+        from txnetserver._reactorchoice import privateReactor
 
         # Twisted keeps one spare descriptor per process for EMFILE recovery,
         # opened on first listen: open it now so it is not counted as a leak.
         _reservedFD.reserve()
         self._before = openDescriptors()
-        self.reactor = EPollReactor()
+        self.reactor = privateReactor()
         self._thread = threading.Thread(
             target=self.reactor.run, kwargs={"installSignalHandlers": False}, daemon=True
         )
