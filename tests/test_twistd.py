@@ -321,7 +321,9 @@ class RunningTwistdTests(SynchronousTestCase):
                     pass  # already closed by the server
                 forged += closedByServer(forger)
         self.assertEqual(forged, 50)
-        self.assertNotIn("203.0.113.7", twistd.stop())
+        output = twistd.stop()
+        self.assertNotIn("203.0.113.7", output)
+        self.assertLimited(output, "not a trusted proxy", "untrusted-proxy", 50)
 
     def test_a_drop_flood_is_logged_within_the_limit_with_a_count(self) -> None:
         twistd = TwistdProcess(self, "--port", "0", "--host", "127.0.0.1", "--max-connections", "1")

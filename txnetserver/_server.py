@@ -175,6 +175,8 @@ class Server(EventEmitter):
         # Receives (socket, message, failure) for failures of application code
         # on accepted sockets, instead of the log (twistd netserver rate-limits).
         self._failureObserver: Callable[[Socket, str, Failure], object] | None = None
+        # Told the address of each peer refused for not being a trusted proxy.
+        self._untrustedObserver: Callable[[IAddress | None], object] | None = None
         if connectionListener is not None:
             self.on("connection", connectionListener)
 
@@ -457,6 +459,9 @@ class Server(EventEmitter):
         if self.blockList is not None and host is not None and self.blockList.checkPeer(host):
             return _RefuseConnection()
         if not isTrustedPeer(self.trustedProxies, addr):
+            observer = self._untrustedObserver
+            if observer is not None:
+                observer(addr)
             return _RefuseConnection()
         from txnetserver._proxy import ProxyHeaderProtocol
 

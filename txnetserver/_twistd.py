@@ -203,12 +203,22 @@ def watch(server: Server, timeouts: Timeouts) -> RateLimitedLog:
     def onFailure(socket: Socket, message: str, failure: Failure) -> None:
         limited.emit("handler-failure", LogLevel.critical, message, failure=failure, socket=socket)
 
+    def onUntrusted(peer: Any) -> None:
+        limited.emit(
+            "untrusted-proxy",
+            LogLevel.warn,
+            "txnetserver refused a connection from {host}: not a trusted proxy "
+            "(--trusted-proxy names the balancers whose PROXY header is believed)",
+            host=getattr(peer, "host", peer),
+        )
+
     server.on("listening", onListening)
     server.on("drop", onDrop)
     server.on("error", onError)
     # Before the application's listener, so a timeout it sets wins.
     server.prependListener("connection", onConnection)
     server._failureObserver = onFailure
+    server._untrustedObserver = onUntrusted
     return limited
 
 
