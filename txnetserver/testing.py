@@ -73,18 +73,18 @@ class MemoryTransport:
         self.protocol: IProtocol | None = None
         self.client: MemoryClient | None = None
         self.outgoing: list[bytes] = []
-        self.outgoingLength = 0
+        self.outgoingLength: int = 0
         self._writeHighWaterMark = DEFAULT_HIGH_WATER_MARK
         self.producer: IPushProducer | None = None
         self._producerPaused = False
-        self.readingPaused = False
-        self.writeClosing = False  # FIN queued after outgoing data
-        self.writeClosed = False
-        self.closing = False  # close after outgoing data
-        self.aborted = False
-        self.closed = False
-        self.noDelay = False
-        self.keepAlive = False
+        self.readingPaused: bool = False
+        self.writeClosing: bool = False  # FIN queued after outgoing data
+        self.writeClosed: bool = False
+        self.closing: bool = False  # close after outgoing data
+        self.aborted: bool = False
+        self.closed: bool = False
+        self.noDelay: bool = False
+        self.keepAlive: bool = False
 
     # ITransport
     def write(self, data: bytes) -> None:
@@ -179,13 +179,13 @@ class MemoryClient:
         #: The client side's transport; ``None`` when the server refused the connection.
         self.transport = transport
         #: Every byte the server sent so far (see :meth:`takeReceived`).
-        self.received = bytearray()
+        self.received: bytearray = bytearray()
         #: Whether the server sent its FIN (``end()``).
-        self.ended = False
+        self.ended: bool = False
         #: Whether the connection is gone (or was refused by the accept path).
-        self.closed = transport is None
+        self.closed: bool = transport is None
         #: Whether the client reads what the server sends (see :meth:`pause`).
-        self.reading = True
+        self.reading: bool = True
         self._toServer: list[bytes] = []
         self._finQueued = False
         self._finSent = False
@@ -305,7 +305,7 @@ class MemoryNetwork:
     """
 
     def __init__(self) -> None:
-        self.reactor = MemoryReactorClock()
+        self.reactor: MemoryReactorClock = MemoryReactorClock()
         self.clients: list[MemoryClient] = []
         self._nextPort = 40000
 
@@ -404,7 +404,7 @@ class LoopbackServer:
         # opened on first listen: open it now so it is not counted as a leak.
         _reservedFD.reserve()
         self._before = openDescriptors()
-        self.reactor = EPollReactor()
+        self.reactor: EPollReactor = EPollReactor()
         self._thread = threading.Thread(
             target=self.reactor.run, kwargs={"installSignalHandlers": False}, daemon=True
         )
