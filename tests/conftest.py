@@ -1,9 +1,11 @@
 """
-Shared pytest configuration.
+Shared pytest configuration: the reactor the suite runs on.
 
-``TXNETSERVER_TEST_REACTOR=lean`` runs the whole suite on the opt-in
-txnetserver.reactor.NodeReactor (CI does both), so the fast path is held to
-exactly the same behaviour as Twisted's own epoll reactor.
+By default the suite runs on the reactor users get by default
+(``txnetserver._reactorchoice.globalReactor``: txnetserver's NodeReactor).
+``TXNETSERVER_TEST_REACTOR=NAME`` installs a reactor by its ``twistd -r`` name
+first, the explicit-choice path (CI runs the suite again with ``epoll``,
+Twisted's stock epoll reactor); ``lean`` is the same as ``txnetserver``.
 """
 
 import os
@@ -11,10 +13,15 @@ from collections.abc import Generator
 
 import pytest
 
-if os.environ.get("TXNETSERVER_TEST_REACTOR") == "lean":
-    import txnetserver.reactor
+_chosen = os.environ.get("TXNETSERVER_TEST_REACTOR", "")
+if _chosen and _chosen != "default":
+    from twisted.application.reactors import installReactor
 
-    txnetserver.reactor.install()
+    installReactor({"lean": "txnetserver"}.get(_chosen, _chosen))
+
+from txnetserver._reactorchoice import globalReactor  # noqa: E402
+
+globalReactor()
 
 pytest_plugins = ["pytester"]
 

@@ -8,14 +8,17 @@ The modules, in layers; each imports only from its own layer and the ones listed
 
 1. Node semantics that need no reactor, tested without one: ``_events``
    (EventEmitter), ``_errors`` (Node's error codes and messages),
-   ``_listen`` (``createServer()``/``listen()`` arguments to a frozen
-   request), ``_address``, ``_blocklist``, ``_abort``, ``_encoding``, and
-   ``_defaults`` (every default value, once).
+   ``_listen`` and ``_connectargs`` (``createServer()``/``listen()`` and
+   ``connect()`` arguments to frozen requests), ``_lifecycle`` (the socket's
+   states and transitions), ``_netutil`` (``isIP``, ``SocketAddress``),
+   ``_address``, ``_blocklist``, ``_abort``, ``_encoding``, and ``_defaults``
+   (every default value, once).
 2. The Twisted seam, where Node's events meet the reactor: ``_ports``
    (listening sockets, socket options, OS quirks), ``_transport`` (server
    transports), ``_tick`` (``process.nextTick``), ``_handles`` (which handles
-   keep the process alive), ``_resolve`` (``dns.lookup``), ``reactor`` (the
-   optional lean reactor).
+   keep the process alive), ``_resolve`` (``dns.lookup``), ``_connector``
+   (``connect()`` on Twisted's client endpoints), ``reactor`` (the optional
+   lean reactor).
 3. The objects: ``_server`` (``Server``: listening, the one accept path,
    ``close()``; ``_proxy`` reads a PROXY protocol header before it) and
    ``_socket`` (``Socket``, with ``_socketinfo``, ``_timeouts`` and ``_pipe``).

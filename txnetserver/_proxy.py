@@ -31,13 +31,10 @@ from twisted.protocols.policies import WrappingFactory
 from twisted.python.failure import Failure
 from zope.interface import directlyProvides, implementer, providedBy
 
-from txnetserver._defaults import PROXY_HEADER_TIMEOUT
-
 if TYPE_CHECKING:
     from txnetserver._server import Server
 
 __all__ = [
-    "PROXY_HEADER_TIMEOUT",
     "UNDECIDED",
     "ProxyHeaderProtocol",
     "canonicalAddress",
@@ -45,9 +42,9 @@ __all__ = [
 ]
 
 # A balancer sends the header with the connection; a peer that sends none is
-# not a balancer (or a scanner holding descriptors): it is closed after
-# PROXY_HEADER_TIMEOUT.  Such connections are not yet sockets, so no Node
-# timeout applies.
+# not a balancer (or a scanner holding descriptors): it is closed after the
+# server's proxyHeaderTimeout.  Such connections are not yet sockets, so no
+# Node timeout applies; they hold a maxConnections slot meanwhile.
 
 # A v2 header's fixed part: the 12-byte signature, version and command,
 # family and protocol, and the length of the rest.  Twisted's V2Parser
@@ -131,6 +128,7 @@ class ProxyHeaderProtocol(HAProxyProtocolWrapper):
         self._headerDone = False
         self._start = b""
         self._headerTimer: Any = None
+        self._holdsSlot = False
 
     def makeConnection(self, transport: Any) -> None:
         # Unlike ProtocolWrapper, connect nothing until the header is read;
@@ -138,9 +136,19 @@ class ProxyHeaderProtocol(HAProxyProtocolWrapper):
         directlyProvides(self, providedBy(transport))
         self.transport = transport
         self.connected = 1
-        self._headerTimer = self._server._reactor.callLater(
-            PROXY_HEADER_TIMEOUT, self._headerTimedOut
-        )
+        self._holdsSlot = True
+        self._server._awaitingHeader += 1
+        timeout = self._server.proxyHeaderTimeout
+        if timeout > 0:
+            self._headerTimer = self._server._reactor.callLater(
+                timeout / 1000, self._headerTimedOut
+            )
+
+    def _releaseSlot(self) -> None:
+        """The header arrived or never will: the ``maxConnections`` slot is free."""
+        if self._holdsSlot:
+            self._holdsSlot = False
+            self._server._awaitingHeader -= 1
 
     def dataReceived(self, data: bytes) -> None:
         if self._headerDone:
@@ -174,6 +182,7 @@ class ProxyHeaderProtocol(HAProxyProtocolWrapper):
             self._refuse()
             return
         self._cancelHeaderTimer()
+        self._releaseSlot()
         self._proxyInfo = ProxyInfo(info.header, source, destination)
         self._headerDone = True
         if not self._server.listening:
@@ -192,6 +201,7 @@ class ProxyHeaderProtocol(HAProxyProtocolWrapper):
 
     def _refuse(self) -> None:
         self._cancelHeaderTimer()
+        self._releaseSlot()
         self._headerDone = True  # nothing more is parsed or relayed
         self.transport.loseConnection()
 
@@ -221,6 +231,7 @@ class ProxyHeaderProtocol(HAProxyProtocolWrapper):
 
     def connectionLost(self, reason: Failure) -> None:  # type: ignore[override]
         self._cancelHeaderTimer()
+        self._releaseSlot()
         protocol = self.wrappedProtocol
         self.wrappedProtocol = None
         if protocol is not None:

@@ -28,6 +28,7 @@ from typing import Any
 
 from twisted.internet import error as twistedError
 from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.epollreactor import EPollReactor
 from twisted.internet.interfaces import IProtocol, IPushProducer, ITCPTransport
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
@@ -47,9 +48,7 @@ __all__ = [
 _MAX_PUMP_ROUNDS = 10_000  # a pump that never settles is a bug in the test
 
 
-# Not twisted.test.iosim.FakeTransport or twisted.internet.testing.StringTransport: they have
-# no half-close (loseWriteConnection is a no-op), no RST abort, no read pausing and no write
-# backpressure, which Node's socket semantics rest on.
+# Not iosim.FakeTransport/StringTransport: no half-close, RST, read pause or write backpressure.
 @implementer(ITCPTransport)
 class MemoryTransport:
     """
@@ -383,8 +382,9 @@ def openDescriptors() -> set[int]:
 
 class LoopbackServer:
     """
-    A real Server on ``127.0.0.1`` (port 0), run by a private epoll reactor in
-    a background thread, so a plain test function can talk to it with
+    A real Server on ``127.0.0.1`` (port 0), run by a private reactor in a
+    background thread (of the global reactor's class when that is an epoll
+    reactor, else txnetserver's default NodeReactor), so a plain test function can talk to it with
     ordinary blocking sockets.  :meth:`close` closes the server, waits for
     ``'close'``, stops the reactor and returns the descriptors it leaked.
 
@@ -397,14 +397,15 @@ class LoopbackServer:
     ) -> None:
         import threading
 
-        from twisted.internet.epollreactor import EPollReactor
         from twisted.internet.tcp import _reservedFD
+
+        from txnetserver._reactorchoice import privateReactor
 
         # Twisted keeps one spare descriptor per process for EMFILE recovery,
         # opened on first listen: open it now so it is not counted as a leak.
         _reservedFD.reserve()
         self._before = openDescriptors()
-        self.reactor: EPollReactor = EPollReactor()
+        self.reactor: EPollReactor = privateReactor()
         self._thread = threading.Thread(
             target=self.reactor.run, kwargs={"installSignalHandlers": False}, daemon=True
         )

@@ -16,15 +16,33 @@ from txnetserver._abort import (
 )
 from txnetserver._address import Family
 from txnetserver._socket import ISocketOwner
+from txnetserver._typing import (
+    ConnectionListener,
+    DropInfo,
+    ListenOptions,
+    PipeDestination,
+    ServerEventMethod,
+    ServerOptions,
+    SocketEventMethod,
+    StreamServerEndpointLike,
+)
 
 __all__ = [
     "AbortSignalLike",
+    "ConnectionListener",
+    "DropInfo",
     "Event",
     "EventListener",
     "EventListenerObject",
     "Family",
     "ISocketOwner",
+    "ListenOptions",
+    "PipeDestination",
     "ReactorTime",
+    "ServerEventMethod",
+    "ServerOptions",
+    "SocketEventMethod",
+    "StreamServerEndpointLike",
 ]
 
 for _name in __all__:

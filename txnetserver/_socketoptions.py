@@ -1,0 +1,104 @@
+"""
+``new net.Socket([options])``'s options, validated and normalised as Node's
+``Socket`` constructor does (lib/net.js, and lib/internal/streams/state.js
+for the high-water marks): a pure function from the call to a frozen record.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from txnetserver._abort import AbortSignalLike
+from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK
+from txnetserver._errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE
+from txnetserver._listen import _isAbortSignal, _isJsNumber, _jsTruthy, _keepAliveSeconds
+
+__all__ = ["SocketOptions", "normalizeSocketOptions"]
+
+_INT32_MAX = 2**31 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class SocketOptions:
+    """The options of one ``Socket(...)`` call, as Node keeps them."""
+
+    allowHalfOpen: bool = False
+    readableHighWaterMark: int = DEFAULT_HIGH_WATER_MARK
+    writableHighWaterMark: int = DEFAULT_HIGH_WATER_MARK
+    noDelay: bool = False
+    keepAlive: bool = False
+    keepAliveInitialDelay: int = 0
+    """Seconds, as Node keeps it (``~~(ms / 1000)``)."""
+    # Validated here, applied by the client side (connect()): an inherited
+    # descriptor to wrap, and a signal whose abort destroys the socket.
+    fd: int | None = None
+    signal: AbortSignalLike | None = None
+
+
+def normalizeSocketOptions(options: object, kwargs: Mapping[str, object]) -> SocketOptions:
+    """
+    Validate ``Socket(options, **kwargs)`` as Node's constructor does;
+    ``kwargs`` are merged over ``options`` and neither is mutated.  Node
+    ignores an options value that is not an object, except a number, which
+    is the legacy ``{fd: n}`` form.  ``readable``/``writable`` (Node's
+    one-way sockets) are not supported and ignored.
+
+    :raises ERR_INVALID_ARG_TYPE: a non-number ``keepAliveInitialDelay`` or
+        ``fd``, a truthy ``signal`` that is not an ``AbortSignal``.
+    :raises ERR_INVALID_ARG_VALUE: a high-water mark that is not an integer >= 0.
+    :raises ERR_OUT_OF_RANGE: an ``fd`` outside 0..2**31-1 or not an integer.
+    """
+    if isinstance(options, Mapping):
+        merged: dict[Any, object] = dict(options)
+    elif _isJsNumber(options):
+        merged = {"fd": options}
+    else:
+        merged = {}
+    merged.update(kwargs)
+    readable, writable = _highWaterMarks(merged)
+    signal = merged.get("signal")
+    if _jsTruthy(signal) and not _isAbortSignal(signal):
+        raise ERR_INVALID_ARG_TYPE("signal", "AbortSignal", signal)
+    return SocketOptions(
+        allowHalfOpen=_jsTruthy(merged.get("allowHalfOpen")),
+        readableHighWaterMark=readable,
+        writableHighWaterMark=writable,
+        noDelay=_jsTruthy(merged.get("noDelay")),
+        keepAlive=_jsTruthy(merged.get("keepAlive")),
+        keepAliveInitialDelay=_keepAliveSeconds(merged.get("keepAliveInitialDelay")),
+        fd=_fd(merged.get("fd")),
+        signal=signal if _jsTruthy(signal) else None,  # type: ignore[arg-type]
+    )
+
+
+def _highWaterMarks(options: Mapping[Any, object]) -> tuple[int, int]:
+    """Node's ``getHighWaterMark`` for each side: ``highWaterMark`` wins over the side's own."""
+    marks = []
+    for side in ("readableHighWaterMark", "writableHighWaterMark"):
+        value = options.get("highWaterMark")
+        if value is None:
+            value = options.get(side)
+        if value is None:
+            marks.append(DEFAULT_HIGH_WATER_MARK)
+            continue
+        if not (_isJsNumber(value) and math.isfinite(value) and value == int(value) and value >= 0):
+            # Node names the side even when highWaterMark was given.
+            raise ERR_INVALID_ARG_VALUE(f"options.{side}", value)
+        marks.append(int(value))
+    return marks[0], marks[1]
+
+
+def _fd(value: object) -> int | None:
+    """Node's ``validateInt32(fd, 'fd', 0)``."""
+    if value is None:
+        return None
+    if not _isJsNumber(value):
+        raise ERR_INVALID_ARG_TYPE("fd", "number", value)
+    if not (math.isfinite(value) and value == int(value)):
+        raise ERR_OUT_OF_RANGE("fd", "an integer", value)
+    if not 0 <= value <= _INT32_MAX:
+        raise ERR_OUT_OF_RANGE("fd", f">= 0 && <= {_INT32_MAX}", value)
+    return int(value)
