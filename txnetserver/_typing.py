@@ -13,7 +13,7 @@ event name.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, TypeVar, overload
 
 from txnetserver._abort import AbortSignalLike
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConnectionListener",
+    "Destination",
     "DropInfo",
     "ListenOptions",
     "PipeDestination",
@@ -186,3 +187,7 @@ class PipeDestination(Protocol):
     def removeListener(self, eventName: Any, listener: Callable[..., Any], /) -> object:
         """Stop listening (the pipe is undone)."""
         ...
+
+
+#: ``socket.pipe(destination)`` returns ``destination``, typed as given.
+Destination = TypeVar("Destination", bound=PipeDestination)
