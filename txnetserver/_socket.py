@@ -40,6 +40,7 @@ from txnetserver._address import AddressInfo
 from txnetserver._errors import ERR_SOCKET_CLOSED_BEFORE_CONNECTION, errnoException
 from txnetserver._handles import handlesFor
 from txnetserver._lifecycle import INITIAL, Event, SocketState
+from txnetserver._reactorchoice import globalReactor
 from txnetserver._socketinfo import _UNSET, SocketInfo
 from txnetserver._socketoptions import normalizeSocketOptions
 from txnetserver._socketreading import SocketReading
@@ -191,9 +192,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         keepAliveInitialDelay: int,
     ) -> None:
         if reactor is None:
-            from twisted.internet import reactor as _globalReactor
-
-            reactor = _globalReactor
+            reactor = globalReactor()  # NodeReactor, unless one was chosen already
         self._reactor = reactor
         self._owner = owner
         self.server = server
