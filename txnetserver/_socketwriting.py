@@ -19,7 +19,7 @@ from txnetserver._errors import (
     epipeAfterEnd,
 )
 from txnetserver._events import EventEmitter
-from txnetserver._lifecycle import Event, SocketState
+from txnetserver._lifecycle import END, FINISH, Event, SocketState
 from txnetserver._tick import nextTick
 
 __all__ = ["SocketWriting", "WriteCallback"]
@@ -44,7 +44,7 @@ class SocketWriting(EventEmitter):
     _needDrain: bool
     _pausedBytes: int | None
     _pendingWriteCallbacks: list[WriteCallback]
-    _connectQueue: list[tuple[bytes, WriteCallback | None]]
+    _connectQueue: list[tuple[bytes, WriteCallback | None]] | None
     _queuedLength: int
 
     if TYPE_CHECKING:  # the Socket's and its other sides'
@@ -96,6 +96,8 @@ class SocketWriting(EventEmitter):
             return False
         if state.connecting:
             # Node counts bytes queued while connecting as written and buffered.
+            if self._connectQueue is None:
+                self._connectQueue = []
             self._connectQueue.append((chunk, callback))
             self.bytesWritten += len(chunk)
             self._queuedLength += len(chunk)
@@ -139,9 +141,10 @@ class SocketWriting(EventEmitter):
             self.write(data, encoding)
         if callback is not None:
             self.once("finish", callback)
-        if not self._state.allows(Event.END):  # ended already, or destroyed
+        following = self._state.transitions.get(END)
+        if following is None:  # ended already, or destroyed
             return self
-        self._move(Event.END)
+        self._state = following
         if self.transport is not None:
             self._sendFin()
         return self
@@ -160,7 +163,7 @@ class SocketWriting(EventEmitter):
     def _emitFinish(self) -> None:
         if self._state.writableFinished:
             return
-        self._move(Event.FINISH)
+        self._move(FINISH)
         self._flushWriteCallbacks()
         try:
             self.emit("finish")
