@@ -56,6 +56,7 @@ from txnetserver._ports import (
     releaseFailedUNIXLock,
 )
 from txnetserver._proxytrust import TrustedSources, isTrustedPeer, trustedProxies
+from txnetserver._reactorchoice import globalReactor
 from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
 from txnetserver._serveroptions import normalizeServerOptions, parseCreateServerArgs
 from txnetserver._socket import ISocketOwner, Socket, logSocketFailure
@@ -171,9 +172,7 @@ class Server(EventEmitter):
         self.proxyHeaderTimeout: float = normalized.proxyHeaderTimeout
         self.maxConnections: int | float | None = None
         if reactor is None:
-            from twisted.internet import reactor as globalReactor
-
-            reactor = globalReactor
+            reactor = globalReactor()  # NodeReactor, unless one was chosen already
         self._reactor: Any = reactor
         self.factory: ServerFactory = _NodeServerFactory(self)
         self.listeningPort: IListeningPort | None = None

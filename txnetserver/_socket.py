@@ -49,6 +49,7 @@ from txnetserver._lifecycle import (
     Event,
     SocketState,
 )
+from txnetserver._reactorchoice import globalReactor
 from txnetserver._socketinfo import _UNSET, SocketInfo
 from txnetserver._socketoptions import normalizeSocketOptions
 from txnetserver._socketreading import SocketReading
@@ -225,9 +226,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
         keepAliveInitialDelay: int,
     ) -> None:
         if reactor is None:
-            from twisted.internet import reactor as _globalReactor
-
-            reactor = _globalReactor
+            reactor = globalReactor()  # NodeReactor, unless one was chosen already
         self._reactor = reactor
         self._owner = owner
         self.server: Server | None = server
