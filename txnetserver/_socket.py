@@ -49,6 +49,7 @@ from txnetserver._lifecycle import (
     Event,
     SocketState,
 )
+from txnetserver._reactorchoice import globalReactor
 from txnetserver._socketinfo import _UNSET, SocketInfo
 from txnetserver._socketoptions import normalizeSocketOptions
 from txnetserver._socketreading import SocketReading
@@ -60,6 +61,7 @@ from txnetserver._transport import nodeTransportFor
 if TYPE_CHECKING:
     from txnetserver._connector import Connection
     from txnetserver._server import Server
+    from txnetserver._typing import SocketEventMethod
 
 __all__ = ["ISocketOwner", "Socket"]
 
@@ -143,6 +145,15 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
         "writableHighWaterMark",
     )
 
+    if TYPE_CHECKING:
+        # For type checkers only: each known event's listener type (the
+        # methods are SocketReading's and EventEmitter's, untouched at run time).
+        on: SocketEventMethod
+        addListener: SocketEventMethod
+        once: SocketEventMethod
+        prependListener: SocketEventMethod
+        prependOnceListener: SocketEventMethod
+
     def __init__(self, options: object = None, /, *, reactor: Any = None, **kwargs: object) -> None:
         """
         Node's ``new net.Socket([options])``: a socket with no connection yet
@@ -215,23 +226,21 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
         keepAliveInitialDelay: int,
     ) -> None:
         if reactor is None:
-            from twisted.internet import reactor as _globalReactor
-
-            reactor = _globalReactor
+            reactor = globalReactor()  # NodeReactor, unless one was chosen already
         self._reactor = reactor
         self._owner = owner
-        self.server = server
+        self.server: Server | None = server
         self.transport: Any = None
-        self.allowHalfOpen = allowHalfOpen
-        self.readableHighWaterMark = readableHighWaterMark
-        self.writableHighWaterMark = writableHighWaterMark
+        self.allowHalfOpen: object = allowHalfOpen
+        self.readableHighWaterMark: int | float = readableHighWaterMark
+        self.writableHighWaterMark: int | float = writableHighWaterMark
         # TCP options set before there is a transport (Node's kSetNoDelay,
         # kSetKeepAlive): applied by makeConnection.
         self._noDelay = noDelay
         self._keepAlive = keepAlive
         self._keepAliveInitialDelay = keepAliveInitialDelay
-        self.bytesRead = 0
-        self.bytesWritten = 0
+        self.bytesRead: int = 0
+        self.bytesWritten: int = 0
         # Where the connection, reading and writing sides are (_lifecycle.py):
         # every flag Node reports is read from it.
         self._state: SocketState = INITIAL
