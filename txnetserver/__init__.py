@@ -19,7 +19,8 @@ The modules, in layers; each imports only from its own layer and the ones listed
    (listening sockets, socket options, OS quirks), ``_transport`` (server
    transports), ``_tick`` (``process.nextTick``), ``_handles`` (which handles
    keep the process alive), ``_resolve`` (``dns.lookup``), ``_connector``
-   (``connect()`` on Twisted's client endpoints), ``reactor`` (the optional
+   (``connect()`` on Twisted's client endpoints) and ``_attempts`` (its
+   attempts as Node's events), ``reactor`` (the optional
    lean reactor).
 3. The objects: ``_server`` (``Server``: listening, the one accept path,
    ``close()``; ``_proxy`` reads a PROXY protocol header before it) and
