@@ -261,7 +261,7 @@ class ConnectingTests(ClientTestCase):
             reactor.callLater(0, callback, None, answers)
 
         socket = self.connect(
-            port=port, host="backend.test", lookup=lookup, autoSelectFamilyAttemptTimeout=10
+            port=port, host="backend.test", lookup=lookup, autoSelectFamilyAttemptTimeout=1000
         )
         log = self.record(socket, "connectionAttempt", "connectionAttemptFailed", "connect")
         await event(socket, "connect")

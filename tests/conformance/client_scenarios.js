@@ -43,6 +43,8 @@ function done(extra) {
 }
 
 function later(fn) { setTimeout(fn, 5); }
+// Long enough that a refused attempt is seen before the next one starts, on a busy machine too.
+const RACE = { autoSelectFamilyAttemptTimeout: 1000 };
 const never = () => {};
 
 function withServer(onConnection, options, then) {
@@ -71,7 +73,7 @@ const scenarios = {
     withServer((s) => s.end(), {}, (server) => {
       const lookup = (hostname, options, callback) => later(() => callback(null, [
         { address: "::1", family: 6 }, { address: "127.0.0.1", family: 4 }]));
-      const socket = net.connect({ port: serverPort, host: "backend.test", lookup });
+      const socket = net.connect({ port: serverPort, host: "backend.test", lookup, ...RACE });
       record(socket);
       socket.on("close", () => {
         server.close();
@@ -82,7 +84,7 @@ const scenarios = {
   allFamiliesRefused() {
     const lookup = (hostname, options, callback) => later(() => callback(null, [
       { address: "::1", family: 6 }, { address: "127.0.0.1", family: 4 }]));
-    const socket = net.connect({ port: 1, host: "backend.test", lookup });
+    const socket = net.connect({ port: 1, host: "backend.test", lookup, ...RACE });
     record(socket);
     socket.on("close", () => done({ attempted: socket.autoSelectFamilyAttemptedAddresses }));
   },

@@ -67,6 +67,10 @@ def done(**extra: Any) -> None:
     finished.callback(None)
 
 
+# Long enough that a refused attempt is seen before the next one starts, on a busy machine too.
+RACE = {"autoSelectFamilyAttemptTimeout": 1000}
+
+
 def later(fn: Callable[[], object]) -> None:
     reactor.callLater(0.005, fn)
 
@@ -108,7 +112,7 @@ def twoFamilies(hostname: object, options: object, callback: Any) -> None:
 
 def customLookup() -> None:
     def ready(server: Any) -> None:
-        socket = net.connect(port=serverPort, host="backend.test", lookup=twoFamilies)
+        socket = net.connect(port=serverPort, host="backend.test", lookup=twoFamilies, **RACE)
         record(socket)
 
         def closed(hadError: bool) -> None:
@@ -121,7 +125,7 @@ def customLookup() -> None:
 
 
 def allFamiliesRefused() -> None:
-    socket = net.connect(port=1, host="backend.test", lookup=twoFamilies)
+    socket = net.connect(port=1, host="backend.test", lookup=twoFamilies, **RACE)
     record(socket)
     socket.on("close", lambda hadError: done(attempted=socket.autoSelectFamilyAttemptedAddresses))
 
