@@ -355,3 +355,22 @@ class OutgoingSocketTests(ClientTestCase):
         await until(lambda: "".join(received) == "héllo")
         self.assertEqual((socket.bytesRead, socket.bytesWritten), (6, 6))
         self.assertEqual(socket.address()["address"], "127.0.0.1")
+
+    @asyncTest
+    async def test_a_lookup_answering_twice_connects_once(self) -> None:
+        accepted: list[Socket] = []
+        server = self.makeServer(accepted.append)
+        server.listen(0, "127.0.0.1")
+        await listening(server)
+
+        def lookup(hostname: object, options: object, callback: Any) -> None:
+            callback(None, "127.0.0.1", 4)
+            callback(None, "127.0.0.1", 4)
+
+        socket = self.connect(
+            port=server.address().port, host="twice.test", family=4, lookup=lookup
+        )
+        await event(socket, "connect")
+        socket.end()
+        await event(socket, "close")
+        self.assertEqual(len(accepted), 1)

@@ -87,6 +87,7 @@ class Connection:
         self._factory = OneProtocolFactory(protocol, lambda: socket.connecting)
         self._attempt: Deferred[IProtocol] | None = None
         self._cancelled = False
+        self._answered = False
         self.attemptedAddresses: list[str] | None = None
 
     def start(self) -> None:
@@ -137,6 +138,9 @@ class Connection:
         """``lookup``'s callback: ``(err, address, family)``, or ``(err, [answers])`` with all."""
         request = self._request
         assert isinstance(request, TCPConnect)
+        if self._answered:
+            return  # a lookup that calls back twice: only its first answer counts
+        self._answered = True
         socket = self._socket
         host = request.host
         if not request.lookupAll:
