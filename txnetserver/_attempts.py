@@ -34,8 +34,8 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from txnetserver._connectargs import TCPConnect
-from txnetserver._errors import NodeSystemError, exceptionWithHostPort
 from txnetserver._netutil import isIP
+from txnetserver._syserrors import NodeSystemError, exceptionWithHostPort
 
 __all__ = [
     "AttemptReactor",

@@ -23,10 +23,11 @@ from txnetserver._connectargs import (
     resolveConnectRequest,
 )
 from txnetserver._connector import Connection
-from txnetserver._errors import ERR_SOCKET_CLOSED, AbortError, exceptionWithHostPort
+from txnetserver._errors import ERR_SOCKET_CLOSED, AbortError
 from txnetserver._events import EventEmitter
 from txnetserver._handles import handlesFor
 from txnetserver._lifecycle import SocketState
+from txnetserver._syserrors import exceptionWithHostPort
 from txnetserver._tick import nextTick
 
 __all__ = ["SocketConnect"]

@@ -57,7 +57,6 @@ from txnetserver._errors import (
 )
 from txnetserver._netutil import isIP
 from txnetserver._resolve import LookupAddress, lookup, lookupError
-from txnetserver._syserrors import NodeSystemError, exceptionWithHostPort
 from txnetserver._tick import nextTick
 
 __all__ = ["ConnectingSocket", "Connection"]
