@@ -1,16 +1,54 @@
 """
-Shared pytest configuration.
+Shared pytest configuration: the reactor the suite runs on.
 
-``TXNETSERVER_TEST_REACTOR=lean`` runs the whole suite on the opt-in
-txnetserver.reactor.NodeReactor (CI does both), so the fast path is held to
-exactly the same behaviour as Twisted's own epoll reactor.
+By default the suite runs on the reactor users get by default
+(``txnetserver._reactorchoice.globalReactor``: txnetserver's NodeReactor).
+``TXNETSERVER_TEST_REACTOR=NAME`` installs a reactor by its ``twistd -r`` name
+first, the explicit-choice path (CI runs the suite again with ``epoll``,
+Twisted's stock epoll reactor); ``lean`` is the same as ``txnetserver``.
 """
 
 import os
+from collections.abc import Generator
 
-if os.environ.get("TXNETSERVER_TEST_REACTOR") == "lean":
-    import txnetserver.reactor
+import pytest
 
-    txnetserver.reactor.install()
+_chosen = os.environ.get("TXNETSERVER_TEST_REACTOR", "")
+if _chosen and _chosen != "default":
+    from twisted.application.reactors import installReactor
+
+    installReactor({"lean": "txnetserver"}.get(_chosen, _chosen))
+
+from txnetserver._reactorchoice import globalReactor  # noqa: E402
+
+globalReactor()
 
 pytest_plugins = ["pytester"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "conformance(area, scenarios=1): a differential test against Node, counted on the "
+        "conformance status page (tests/_conformance_status.py)",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if call.when == "call" and item.get_closest_marker("conformance") is not None:
+        from tests import _conformance_status
+
+        _conformance_status.record(item, passed=report.passed)
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    path = os.environ.get("TXNETSERVER_CONFORMANCE_SUMMARY")
+    if path:
+        from tests import _conformance_status, test_conformance
+
+        _conformance_status.writeSummary(path, test_conformance)

@@ -8,15 +8,18 @@ The modules, in layers; each imports only from its own layer and the ones listed
 
 1. Node semantics that need no reactor, tested without one: ``_events``
    (EventEmitter), ``_errors`` (Node's error codes and messages),
-   ``_listen`` (``createServer()``/``listen()`` arguments to a frozen
-   request), ``_lifecycle`` (the socket's states and transitions),
-   ``_socketoptions`` (``Socket()``'s options), ``_address``, ``_blocklist``,
-   ``_abort``, ``_encoding``, and ``_defaults`` (every default value, once).
+   ``_listen`` and ``_connectargs`` (``createServer()``/``listen()`` and
+   ``connect()`` arguments to frozen requests), ``_socketoptions``
+   (``Socket()``'s options), ``_lifecycle`` (the socket's states and
+   transitions), ``_netutil`` (``isIP``, ``SocketAddress``), ``_address``,
+   ``_blocklist``, ``_abort``, ``_encoding``, and ``_defaults`` (every default
+   value, once).
 2. The Twisted seam, where Node's events meet the reactor: ``_ports``
    (listening sockets, socket options, OS quirks), ``_transport`` (server
    transports), ``_tick`` (``process.nextTick``), ``_handles`` (which handles
-   keep the process alive), ``_resolve`` (``dns.lookup``), ``reactor`` (the
-   optional lean reactor).
+   keep the process alive), ``_resolve`` (``dns.lookup``), ``_connector``
+   (``connect()`` on Twisted's client endpoints), ``reactor`` (the optional
+   lean reactor).
 3. The objects: ``_server`` (``Server``: listening, the one accept path,
    ``close()``; ``_proxy`` reads a PROXY protocol header before it) and
    ``_socket`` (``Socket``: the Twisted protocol side and closing, with its
@@ -30,6 +33,7 @@ The modules, in layers; each imports only from its own layer and the ones listed
 """
 
 from txnetserver import errors
+from txnetserver import types as types  # named there; not in __all__ (a stdlib name)
 from txnetserver._abort import AbortController, AbortSignal
 from txnetserver._address import AddressInfo
 from txnetserver._blocklist import BlockList
@@ -38,7 +42,11 @@ from txnetserver._runner import run
 from txnetserver._server import Server, createServer
 from txnetserver._service import NetServerService
 from txnetserver._socket import Socket
+from txnetserver._transport import nodeTransportFor
 from txnetserver._workers import WorkersService
+
+__version__ = "0.2.0.dev0"
+"""This release's version (PEP 440); the packaging metadata reads it from here."""
 
 __all__ = [
     "AbortController",
@@ -51,9 +59,11 @@ __all__ = [
     "Server",
     "Socket",
     "WorkersService",
+    "__version__",
     "createServer",
     "errorMonitor",
     "errors",
+    "nodeTransportFor",
     "once",
     "run",
 ]

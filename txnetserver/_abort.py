@@ -50,6 +50,7 @@ __all__ = [
     "AddEventListenerArgumentTypeWarning",
     "Event",
     "EventListener",
+    "EventListenerObject",
     "ReactorTime",
 ]
 
@@ -78,7 +79,7 @@ class AddEventListenerArgumentTypeWarning(Warning):
 
 class AbortSignalLike(Protocol):
     """
-    What txnetserver needs of a ``signal`` option: our :class:`AbortSignal` or
+    What txnetserver needs of a ``signal`` option: our :class:`~txnetserver.AbortSignal` or
     anything shaped like one (Node checks ``'aborted' in signal``; we also call
     the listener methods and read ``reason``).
     """
@@ -104,13 +105,17 @@ class ReactorTime(Protocol):
         ...
 
 
-class _HandleEvent(Protocol):
-    def handleEvent(self, event: Event) -> object: ...
+class EventListenerObject(Protocol):
+    """An object listening with its ``handleEvent(event)`` method (the DOM's ``EventListener``)."""
+
+    def handleEvent(self, event: Event) -> object:
+        """Called with the ``Event`` when it is dispatched."""
+        ...
 
 
 #: What ``addEventListener`` accepts: a callable taking the ``Event``, or an
 #: object with a ``handleEvent(event)`` method (Node's ``EventListener``).
-EventListener = Callable[["Event"], object] | _HandleEvent
+EventListener = Callable[["Event"], object] | EventListenerObject
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ OS failures are :class:`NodeSystemError`, an :class:`OSError` carrying Node's
 
 from __future__ import annotations
 
+import builtins
 import errno as _errno
 import math
 from collections.abc import Iterable, Sequence
@@ -366,8 +367,11 @@ class AbortError(NodeError):
         self.cause = cause
 
 
-class TimeoutError(NodeError):
-    """The reason of ``AbortSignal.timeout(ms)`` once it fires."""
+class TimeoutError(NodeError, builtins.TimeoutError):
+    """
+    The reason of ``AbortSignal.timeout(ms)`` once it fires: Node's
+    ``DOMException`` named ``TimeoutError``, and a Python :class:`TimeoutError`.
+    """
 
     code = "ABORT_ERR"
     name = "TimeoutError"

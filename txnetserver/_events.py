@@ -131,7 +131,7 @@ class MaxListenersExceededWarning(Warning):
     Node's ``MaxListenersExceededWarning``: issued (with :func:`warnings.warn`)
     the first time an event's listener list grows past the emitter's limit.
 
-    :ivar emitter: the :class:`EventEmitter` concerned.
+    :ivar emitter: the :class:`~txnetserver.EventEmitter` concerned.
     :ivar type: the event name.
     :ivar count: the number of listeners once the limit was exceeded.
     """

@@ -45,8 +45,9 @@ from typing import Any, TypeAlias, TypeGuard
 from twisted.internet.interfaces import IListeningPort, IStreamServerEndpoint
 
 from txnetserver._abort import AbortSignal, AbortSignalLike
-from txnetserver._defaults import DEFAULT_BACKLOG, DEFAULT_HIGH_WATER_MARK
+from txnetserver._defaults import DEFAULT_BACKLOG, DEFAULT_HIGH_WATER_MARK, PROXY_HEADER_TIMEOUT
 from txnetserver._errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_SOCKET_BAD_PORT
+from txnetserver._proxytrust import TrustedSources, proxyHeaderTimeout, trustedProxies
 
 __all__ = [
     "DEFAULT_BACKLOG",
@@ -210,8 +211,12 @@ class ServerOptions:
     keepAliveInitialDelay: int = 0
     highWaterMark: int | float = DEFAULT_HIGH_WATER_MARK
     blockList: object | None = None
-    # Ours, not Node's: read a PROXY protocol header (HAProxy) before accepting.
+    # Ours, not Node's: read a PROXY protocol header (HAProxy) before accepting,
+    # from the sources in trustedProxies (None: the default, loopback), within
+    # proxyHeaderTimeout ms.
     proxyProtocol: bool = False
+    trustedProxies: TrustedSources | None = None
+    proxyHeaderTimeout: float = PROXY_HEADER_TIMEOUT * 1000
 
 
 def parseCreateServerArgs(
@@ -259,7 +264,14 @@ def normalizeServerOptions(options: object, kwargs: Mapping[str, object]) -> Ser
         highWaterMark=_highWaterMark(merged.get("highWaterMark")),
         blockList=_blockList(merged.get("blockList")),
         proxyProtocol=_jsTruthy(merged.get("proxyProtocol")),
+        trustedProxies=_trustedProxies(merged.get("trustedProxies")),
+        proxyHeaderTimeout=proxyHeaderTimeout(merged.get("proxyHeaderTimeout")),
     )
+
+
+def _trustedProxies(value: object) -> TrustedSources | None:
+    """``None`` keeps the default (loopback), which the server builds."""
+    return None if value is None else trustedProxies(value)
 
 
 def _keepAliveSeconds(delay: object) -> int:

@@ -54,8 +54,9 @@ from txnetserver._ports import (
     listenUNIX,
     portFileno,
 )
+from txnetserver._proxytrust import TrustedSources, isTrustedPeer, trustedProxies
 from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
-from txnetserver._socket import ISocketOwner, Socket
+from txnetserver._socket import ISocketOwner, Socket, logSocketFailure
 from txnetserver._tick import nextTick
 
 __all__ = ["Server", "createServer"]
@@ -73,6 +74,10 @@ class _NodeServerFactory(ServerFactory):
 
     def buildProtocol(self, addr: IAddress | None) -> Any:
         return self.server._accept(addr)
+
+    def logPrefix(self) -> str:
+        """How Twisted's ports name us in the log ("txnetserver.Server starting on 8000")."""
+        return "txnetserver.Server"
 
     def acceptFailed(self, error: OSError) -> None:
         """accept(2) failed for lack of resources: Node's ``'error'`` (``accept EMFILE``)."""
@@ -143,6 +148,9 @@ class Server(EventEmitter):
         self.highWaterMark: int | float = normalized.highWaterMark
         self.blockList: Any = normalized.blockList
         self.proxyProtocol: bool = normalized.proxyProtocol
+        trusted = normalized.trustedProxies
+        self.trustedProxies: TrustedSources = trustedProxies(None) if trusted is None else trusted
+        self.proxyHeaderTimeout: float = normalized.proxyHeaderTimeout
         self.maxConnections: int | float | None = None
         if reactor is None:
             from twisted.internet import reactor as globalReactor
@@ -153,6 +161,7 @@ class Server(EventEmitter):
         self.listeningPort: IListeningPort | None = None
         self._pipeName: str | None = None
         self._connections = 0
+        self._awaitingHeader = 0  # accepted, PROXY header not read yet
         self._sockets: set[Socket] = set()
         self._listeningId = 1
         self._lookupPending = False
@@ -160,6 +169,9 @@ class Server(EventEmitter):
         self._failuresNow: list[BaseException] | None = None
         self._unref = False
         self._held = False
+        # Receives (socket, message, failure) for failures of application code
+        # on accepted sockets, instead of the log (twistd netserver rate-limits).
+        self._failureObserver: Callable[[Socket, str, Failure], object] | None = None
         if connectionListener is not None:
             self.on("connection", connectionListener)
 
@@ -193,8 +205,8 @@ class Server(EventEmitter):
 
         An IP address is bound at once.  Before the reactor runs, a host name
         is looked up on the spot (blocking); while it runs, the lookup stays
-        asynchronous, as are endpoints that answer later.  ``'listening'`` still comes on the next
-        tick, as after :meth:`listen`.
+        asynchronous, as are endpoints that answer later.  ``'listening'``
+        still comes on the next tick, as after :meth:`listen`.
 
         :returns: ``True`` if the server is listening now; ``False`` if the
             bind waits for a lookup or an endpoint, whose outcome is emitted
@@ -415,10 +427,30 @@ class Server(EventEmitter):
         the header first (:mod:`txnetserver._proxy`), then :meth:`_admit`.
         """
         if self.proxyProtocol:
-            from txnetserver._proxy import ProxyHeaderProtocol
-
-            return ProxyHeaderProtocol(self)
+            return self._acceptProxied(addr)
         return self._admit(addr)
+
+    def _acceptProxied(self, addr: IAddress | None) -> Protocol | Socket | None:
+        """
+        The accept order for the real peer of a ``proxyProtocol`` server:
+        ``maxConnections`` (a connection waiting for its header holds a slot)
+        → ``'drop'``; ``blockList`` → close; not in ``trustedProxies`` →
+        close; otherwise read the header, which leads to :meth:`_admit` with
+        the client it names.
+        """
+        maxConnections = self.maxConnections
+        held = self._connections + self._awaitingHeader
+        if maxConnections is not None and held >= maxConnections:
+            return _DropConnection(self)
+        blockList = self.blockList
+        host = getattr(addr, "host", None)
+        if blockList is not None and host is not None and blockList.checkPeer(host):
+            return _RefuseConnection()
+        if not isTrustedPeer(self.trustedProxies, addr):
+            return _RefuseConnection()
+        from txnetserver._proxy import ProxyHeaderProtocol
+
+        return ProxyHeaderProtocol(self)
 
     def _admit(self, addr: IAddress | None) -> Protocol | Socket | None:
         """
@@ -429,7 +461,9 @@ class Server(EventEmitter):
         """
         maxConnections = self.maxConnections
         # Node 22 rule: any non-null limit counts, so 0 refuses everything.
-        if maxConnections is not None and self._connections >= maxConnections:
+        # Connections still waiting for a PROXY header hold slots too.
+        held = self._connections + self._awaitingHeader
+        if maxConnections is not None and held >= maxConnections:
             return _DropConnection(self)
         blockList = self.blockList
         if blockList is not None:
@@ -462,6 +496,14 @@ class Server(EventEmitter):
             self.emit("connection", socket)
         except BaseException as e:
             socket._listenerFailed(e)
+
+    def socketFailed(self, socket: Socket, message: str, failure: Failure) -> None:
+        """A listener of an accepted socket failed: to the failure observer, or logged."""
+        observer = self._failureObserver
+        if observer is not None:
+            observer(socket, message, failure)
+        else:
+            logSocketFailure(socket, message, failure)
 
     def socketClosed(self, socket: Socket) -> None:
         """An accepted socket is destroyed: count it out; ``'close'`` if it was the last."""
@@ -545,6 +587,21 @@ class Server(EventEmitter):
                 return self._pipeName
             return self._endpointPath
         return self._pipeName
+
+    def tcpAddress(self) -> AddressInfo:
+        """
+        Ours: :meth:`address` for a server listening on TCP, typed as
+        :class:`AddressInfo` so that ``server.tcpAddress().port`` needs no
+        narrowing. Raises :class:`~txnetserver.errors.ERR_SERVER_NOT_RUNNING`
+        when the server is not listening, and :class:`ValueError` when it
+        listens on something other than TCP (a UNIX socket).
+        """
+        address = self.address()
+        if isinstance(address, AddressInfo) and self.listening:
+            return address
+        if not self.listening:
+            raise ERR_SERVER_NOT_RUNNING()
+        raise ValueError(f"the server listens on {address!r}, not on TCP")
 
     def getConnections(
         self, callback: Callable[[BaseException | None, int], object] | None = None

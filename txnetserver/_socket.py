@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet import error as _twistedError
 from twisted.internet.interfaces import (
     IHalfCloseableProtocol,
+    IHandshakeListener,
     IProtocol,
     IPushProducer,
     ITransport,
@@ -53,6 +54,7 @@ from txnetserver._socketreading import SocketReading
 from txnetserver._socketwriting import SocketWriting, WriteCallback
 from txnetserver._tick import nextTick
 from txnetserver._timeouts import SocketTimeouts
+from txnetserver._transport import nodeTransportFor
 
 if TYPE_CHECKING:
     from txnetserver._server import Server
@@ -75,8 +77,19 @@ class ISocketOwner(Interface):
     def socketClosed(socket: Socket) -> None:
         """``socket`` is destroyed: count it out, before its ``'close'`` is emitted."""
 
+    def socketFailed(socket: Socket, message: str, failure: Failure) -> None:
+        """
+        A listener of ``socket`` failed (``message`` is a log format naming
+        ``{socket}``): report it, e.g. with :func:`logSocketFailure`.
+        """
 
-@implementer(IProtocol, IHalfCloseableProtocol, IPushProducer)
+
+def logSocketFailure(socket: Socket, message: str, failure: Failure) -> None:
+    """Log a failure of ``socket``'s application code through ``twisted.logger``."""
+    _log.failure(message, failure, socket=socket)
+
+
+@implementer(IProtocol, IHalfCloseableProtocol, IPushProducer, IHandshakeListener)
 class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
     """
     Node's ``net.Socket``: a connection a :class:`~txnetserver.Server`
@@ -86,7 +99,8 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
     Events: ``'data'`` (``bytes``, or ``str`` after :meth:`setEncoding`),
     ``'end'`` (the peer sent FIN), ``'finish'`` (our FIN went out after every
     queued byte), ``'close'(hadError)``, ``'error'(err)``, ``'timeout'``,
-    ``'drain'``.  ``socket.transport`` is the Twisted transport.
+    ``'drain'``; over TLS, ``'secure'`` once the handshake is done (as
+    Node's ``TLSSocket``).  ``socket.transport`` is the Twisted transport.
     """
 
     __slots__ = (
@@ -296,17 +310,15 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         """
         endQueued = self._state.writableEnded
         self._move(ATTACH)
-        self.transport = transport
-        transport.registerProducer(self, True)  # type: ignore[attr-defined]
-        setLimit = getattr(transport, "setWriteHighWaterMark", None)
-        if setLimit is not None:
-            setLimit(self.writableHighWaterMark)
-        else:
-            self._exactBuffer = False
+        node = nodeTransportFor(transport)
+        self.transport = node
+        node.registerProducer(self, True)
+        node.setWriteHighWaterMark(self.writableHighWaterMark)
+        self._exactBuffer = node.exactWriteBuffer
         if self._flowing is False:
             # pauseOnConnect: the kernel buffers what arrives until resume().
             self._readPaused = True
-            transport.pauseProducing()  # type: ignore[attr-defined]
+            node.pauseProducing()
         if self._noDelay:
             self.setNoDelay(True)
         if self._keepAlive:
@@ -418,22 +430,16 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         if transport is None:
             self._closeWithoutTransport(error)
             return self
-        closeNow = getattr(transport, "closeWithoutFlush", None)
-        if closeNow is not None:
-            closeNow()
-        else:
-            transport.abortConnection()
+        transport.closeWithoutFlush()
         return self
 
     def resetAndDestroy(self) -> Socket:
         """Node's ``socket.resetAndDestroy()``: close with a TCP RST."""
         transport = self.transport
         if transport is not None and not self._state.destroyed:
-            reset = getattr(transport, "resetOnClose", None)
-            if reset is not None:
-                reset()
+            transport.resetOnClose()
             self._markDestroyed()
-            transport.abortConnection()
+            transport.closeWithoutFlush()
             return self
         return self.destroy()
 
@@ -442,13 +448,31 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
             try:
                 self.emit("error", error)
             except BaseException as e:
-                # Deliberate divergence (docs/differences.md): an unhandled socket error is
-                # logged, not fatal; the server keeps serving.
-                _log.failure("Unhandled 'error' on {socket}", Failure(e), socket=self)
+                # Deliberate divergence (docs/differences.md): an unhandled socket
+                # error is logged, not fatal; the server keeps serving.
+                self._logFailure("Unhandled 'error' on {socket}", Failure(e))
         try:
             self.emit("close", error is not None)
         except BaseException as e:
-            _log.failure("Exception in a 'close' listener of {socket}", Failure(e), socket=self)
+            self._logFailure("Exception in a 'close' listener of {socket}", Failure(e))
+
+    def _logFailure(self, message: str, failure: Failure) -> None:
+        """
+        A failure of this socket's application code: its owner's to report
+        (``twistd netserver`` rate-limits them), or logged.
+        """
+        owner = self._owner
+        if owner is not None:
+            owner.socketFailed(self, message, failure)
+        else:
+            logSocketFailure(self, message, failure)
+
+    def handshakeCompleted(self) -> None:
+        """Twisted's ``IHandshakeListener``: the TLS handshake is done; ``'secure'``."""
+        try:
+            self.emit("secure")
+        except BaseException as e:
+            self._listenerFailed(e)
 
     def _untrack(self) -> None:
         if self._tracked:
@@ -461,7 +485,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         """A listener raised inside a reactor callback: log it, destroy this socket."""
         if isinstance(error, (KeyboardInterrupt, SystemExit)):
             raise error
-        _log.failure("Exception in a listener of {socket}", Failure(error), socket=self)
+        self._logFailure("Exception in a listener of {socket}", Failure(error))
         if not self._state.destroyed:
             self._markDestroyed()
             if self.transport is not None:

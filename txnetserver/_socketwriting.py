@@ -8,7 +8,6 @@ A mixin of the Socket, which owns the attributes it reads.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Self
 
@@ -156,11 +155,7 @@ class SocketWriting(EventEmitter):
         # A paused streaming producer would stop Twisted from finishing the
         # close once the buffer empties; nothing is written after end().
         transport.unregisterProducer()
-        if self._state.peerEnded or _isTLS(transport):
-            # TLS has no half-close of its own: its loseConnection sends
-            # close_notify after the queued data and closes once the peer
-            # answers (Twisted forwards loseWriteConnection to the TCP
-            # below, skipping both).
+        if self._state.peerEnded:
             transport.loseConnection()
         else:
             transport.loseWriteConnection()
@@ -206,9 +201,8 @@ class SocketWriting(EventEmitter):
         """Node's ``writableLength``: bytes queued and not yet sent."""
         if self.transport is None:
             return self._queuedLength  # written while connecting
-        length = getattr(self.transport, "writableLength", None)
-        if length is not None:
-            return int(length)
+        if self._exactBuffer:
+            return int(self.transport.writableLength)
         return self._pausedBytes or 0  # what a transport of others holds paused
 
     @property
@@ -263,9 +257,3 @@ class SocketWriting(EventEmitter):
 
     def stopProducing(self) -> None:
         """IPushProducer: the transport is going away; ``connectionLost`` follows."""
-
-
-def _isTLS(transport: object) -> bool:
-    """Whether ``transport`` is Twisted's TLS layer (only if it was imported)."""
-    tls = sys.modules.get("twisted.protocols.tls")
-    return tls is not None and isinstance(transport, tls.TLSMemoryBIOProtocol)

@@ -11,6 +11,13 @@ after a delay that doubles while it keeps dying at once; stopping the parent
 its parent does, however the parent died (see :mod:`txnetserver._worker`).
 Node's ``cluster`` does the same with a primary process; here the parent never
 accepts connections itself.
+
+The supervision is ours, not ``twisted.runner.procmon.ProcessMonitor``'s: that
+spawns children with the default descriptors only (no way to hand them the
+shared socket), its ``stopService`` returns before the processes have ended,
+and it SIGKILLs them after a fixed ``killTime``, cutting a worker's graceful
+stop short.  Its backoff (the delay doubles while a process dies at once) is
+:func:`restartDelay` here.
 """
 
 from __future__ import annotations
@@ -83,9 +90,7 @@ class _Worker(ProcessProtocol):
         self.ended.callback(None)
 
 
-# Not twisted.runner.procmon.ProcessMonitor: it cannot hand a child the shared socket (no
-# childFDs), its stopService does not wait for the processes, and it SIGKILLs them after a
-# fixed killTime, cutting a worker's graceful stop short.
+# Not procmon.ProcessMonitor: no childFDs (the shared socket), no wait on stop, SIGKILL at killTime.
 class WorkersService(Service):
     """
     Run ``count`` worker processes on one shared listening socket and keep
@@ -112,6 +117,7 @@ class WorkersService(Service):
         self.listen = listen
         self.tapArguments = tapArguments
         self._reactor = reactor
+        #: The parent's :class:`~txnetserver.Server` once started: listening, accepting nothing.
         self.server: Server | None = None
         self.workers: dict[int, _Worker] = {}
         self.pids: dict[int, int] = {}
