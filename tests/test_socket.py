@@ -20,7 +20,7 @@ from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from txnetserver import Socket, errors
-from txnetserver._socket import ISocketOwner
+from txnetserver._socketowner import ISocketOwner
 from txnetserver.testing import MemoryClient, MemoryNetwork, MemoryTransport
 
 from ._loopback import Client, asyncTest, closed, connect, event, listening

@@ -25,7 +25,7 @@ The modules, in layers; each imports only from its own layer and the ones listed
    ``_socket`` (``Socket``: the Twisted protocol side and closing, with its
    sides ``_socketreading``, ``_socketwriting``, ``_socketinfo``,
    ``_timeouts`` and ``_pipe``; it reports to its owner, the server, through
-   ``ISocketOwner`` and imports nothing of it).
+   ``_socketowner.ISocketOwner`` and imports nothing of it).
 4. Process and application: ``_runner`` (``run()``: Node's process lifetime),
    ``_service`` (``NetServerService`` for Twisted applications), ``_tap``
    (``twistd netserver``), ``_workers`` and ``_worker`` (``--workers``), and

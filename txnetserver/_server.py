@@ -56,7 +56,8 @@ from txnetserver._ports import (
 )
 from txnetserver._proxytrust import TrustedSources, isTrustedPeer, trustedProxies
 from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
-from txnetserver._socket import ISocketOwner, Socket, logSocketFailure
+from txnetserver._socket import Socket
+from txnetserver._socketowner import ISocketOwner, logSocketFailure
 from txnetserver._tick import nextTick
 
 __all__ = ["Server", "createServer"]

@@ -32,9 +32,8 @@ from twisted.internet.interfaces import (
     ITransport,
 )
 from twisted.internet.protocol import connectionDone
-from twisted.logger import Logger
 from twisted.python.failure import Failure
-from zope.interface import Interface, implementer
+from zope.interface import implementer
 
 from txnetserver._address import AddressInfo
 from txnetserver._errors import ERR_SOCKET_CLOSED_BEFORE_CONNECTION, errnoException
@@ -50,6 +49,7 @@ from txnetserver._lifecycle import (
 )
 from txnetserver._socketinfo import _UNSET, SocketInfo
 from txnetserver._socketoptions import normalizeSocketOptions
+from txnetserver._socketowner import ISocketOwner, logSocketFailure
 from txnetserver._socketreading import SocketReading
 from txnetserver._socketwriting import SocketWriting, WriteCallback
 from txnetserver._tick import nextTick
@@ -59,34 +59,7 @@ from txnetserver._transport import nodeTransportFor
 if TYPE_CHECKING:
     from txnetserver._server import Server
 
-__all__ = ["ISocketOwner", "Socket"]
-
-_log = Logger()
-
-
-class ISocketOwner(Interface):
-    """
-    Whoever counts a socket among its connections: the :class:`~txnetserver.Server`
-    that accepted it.  The socket reports to its owner and knows nothing
-    else of it; an outgoing socket has none.
-    """
-
-    def socketConnected(socket: Socket) -> None:
-        """``socket`` has its transport: count it and announce it (``'connection'``)."""
-
-    def socketClosed(socket: Socket) -> None:
-        """``socket`` is destroyed: count it out, before its ``'close'`` is emitted."""
-
-    def socketFailed(socket: Socket, message: str, failure: Failure) -> None:
-        """
-        A listener of ``socket`` failed (``message`` is a log format naming
-        ``{socket}``): report it, e.g. with :func:`logSocketFailure`.
-        """
-
-
-def logSocketFailure(socket: Socket, message: str, failure: Failure) -> None:
-    """Log a failure of ``socket``'s application code through ``twisted.logger``."""
-    _log.failure(message, failure, socket=socket)
+__all__ = ["Socket"]
 
 
 @implementer(IProtocol, IHalfCloseableProtocol, IPushProducer, IHandshakeListener)
@@ -498,23 +471,6 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
     ) -> None:
         # An async listener of this socket failed: the socket dies with it.
         self.destroy(error)
-
-    # -- process lifetime ---------------------------------------------------------
-
-    def ref(self) -> Socket:
-        """Node's ``socket.ref()``: this socket keeps a :func:`run` process alive."""
-        if not self._refed:
-            self._refed = True
-            if self.transport is not None and not self._state.destroyed:
-                handlesFor(self._reactor).hold(self)
-        return self
-
-    def unref(self) -> Socket:
-        """Node's ``socket.unref()``: this socket alone does not keep the process alive."""
-        if self._refed:
-            self._refed = False
-            handlesFor(self._reactor).release(self)
-        return self
 
 
 _CLEAN_CLOSE = (_twistedError.ConnectionDone, _twistedError.ConnectionAborted)
