@@ -70,7 +70,8 @@ class SocketInfo(EventEmitter):
         """Node's ``socket.ref()``: this socket keeps a :func:`run` process alive."""
         if not self._refed:
             self._refed = True
-            if self.transport is not None and not self._state.destroyed:
+            state = self._state
+            if (self.transport is not None or state.connecting) and not state.destroyed:
                 handlesFor(self._reactor).hold(self)
         return self
 
