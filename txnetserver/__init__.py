@@ -8,9 +8,10 @@ The modules, in layers; each imports only from its own layer and the ones listed
 
 1. Node semantics that need no reactor, tested without one: ``_events``
    (EventEmitter), ``_errors`` (Node's error codes and messages),
-   ``_listen`` and ``_connectargs`` (``createServer()``/``listen()`` and
-   ``connect()`` arguments to frozen requests), ``_socketoptions``
-   (``Socket()``'s options), ``_lifecycle`` (the socket's states and
+   ``_jsvalues`` (JavaScript value semantics and shared validators),
+   ``_listen``, ``_serveroptions``, ``_connectargs`` and ``_socketoptions``
+   (``listen()``, ``createServer()``, ``connect()`` and ``Socket()``
+   arguments to frozen records), ``_lifecycle`` (the socket's states and
    transitions), ``_netutil`` (``isIP``, ``SocketAddress``), ``_address``,
    ``_blocklist``, ``_abort``, ``_encoding``, and ``_defaults`` (every default
    value, once).
@@ -37,7 +38,18 @@ from txnetserver import types as types  # named there; not in __all__ (a stdlib 
 from txnetserver._abort import AbortController, AbortSignal
 from txnetserver._address import AddressInfo
 from txnetserver._blocklist import BlockList
+from txnetserver._client import connect, createConnection
 from txnetserver._events import EventEmitter, MaxListenersExceededWarning, errorMonitor, once
+from txnetserver._netutil import (
+    SocketAddress,
+    getDefaultAutoSelectFamily,
+    getDefaultAutoSelectFamilyAttemptTimeout,
+    isIP,
+    isIPv4,
+    isIPv6,
+    setDefaultAutoSelectFamily,
+    setDefaultAutoSelectFamilyAttemptTimeout,
+)
 from txnetserver._runner import run
 from txnetserver._server import Server, createServer
 from txnetserver._service import NetServerService
@@ -58,12 +70,22 @@ __all__ = [
     "NetServerService",
     "Server",
     "Socket",
+    "SocketAddress",
     "WorkersService",
     "__version__",
+    "connect",
+    "createConnection",
     "createServer",
     "errorMonitor",
     "errors",
+    "getDefaultAutoSelectFamily",
+    "getDefaultAutoSelectFamilyAttemptTimeout",
+    "isIP",
+    "isIPv4",
+    "isIPv6",
     "nodeTransportFor",
     "once",
     "run",
+    "setDefaultAutoSelectFamily",
+    "setDefaultAutoSelectFamilyAttemptTimeout",
 ]

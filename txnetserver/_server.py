@@ -11,9 +11,11 @@ accept path, connection accounting and ``close()``.
 
 from __future__ import annotations
 
+import errno
+import os
 import warnings
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from twisted.internet import error as twistedError
 from twisted.internet.address import UNIXAddress
@@ -41,8 +43,6 @@ from txnetserver._listen import (
     HandleListen,
     TCPListen,
     UNIXListen,
-    normalizeServerOptions,
-    parseCreateServerArgs,
     parseListenArgs,
     resolveListenRequest,
 )
@@ -53,12 +53,22 @@ from txnetserver._ports import (
     listenTCP,
     listenUNIX,
     portFileno,
+    releaseFailedUNIXLock,
 )
 from txnetserver._proxytrust import TrustedSources, isTrustedPeer, trustedProxies
+from txnetserver._reactorchoice import globalReactor
 from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
+from txnetserver._serveroptions import normalizeServerOptions, parseCreateServerArgs
 from txnetserver._socket import Socket
 from txnetserver._socketowner import ISocketOwner, logSocketFailure
 from txnetserver._tick import nextTick
+from txnetserver._typing import (
+    ConnectionListener,
+    ListenOptions,
+    ServerEventMethod,
+    ServerOptions,
+    StreamServerEndpointLike,
+)
 
 __all__ = ["Server", "createServer"]
 
@@ -129,6 +139,15 @@ class Server(EventEmitter):
     >>> server.listen(8000)  # doctest: +SKIP
     """
 
+    if TYPE_CHECKING:
+        # For type checkers only: each known event's listener type (the
+        # methods are EventEmitter's, untouched at run time).
+        on: ServerEventMethod
+        addListener: ServerEventMethod
+        once: ServerEventMethod
+        prependListener: ServerEventMethod
+        prependOnceListener: ServerEventMethod
+
     def __init__(
         self,
         options: object = None,
@@ -154,9 +173,7 @@ class Server(EventEmitter):
         self.proxyHeaderTimeout: float = normalized.proxyHeaderTimeout
         self.maxConnections: int | float | None = None
         if reactor is None:
-            from twisted.internet import reactor as globalReactor
-
-            reactor = globalReactor
+            reactor = globalReactor()  # NodeReactor, unless one was chosen already
         self._reactor: Any = reactor
         self.factory: ServerFactory = _NodeServerFactory(self)
         self.listeningPort: IListeningPort | None = None
@@ -173,6 +190,8 @@ class Server(EventEmitter):
         # Receives (socket, message, failure) for failures of application code
         # on accepted sockets, instead of the log (twistd netserver rate-limits).
         self._failureObserver: Callable[[Socket, str, Failure], object] | None = None
+        # Told the address of each peer refused for not being a trusted proxy.
+        self._untrustedObserver: Callable[[IAddress | None], object] | None = None
         if connectionListener is not None:
             self.on("connection", connectionListener)
 
@@ -187,6 +206,69 @@ class Server(EventEmitter):
         """Node's ``server.listening``: a listening socket exists."""
         return self.listeningPort is not None
 
+    # The overloads say which argument lists Node takes; the callback may end any of them.
+    @overload
+    def listen(self, callback: Callable[[], object] | None = None, /) -> Server: ...
+    @overload
+    def listen(
+        self,
+        port: int | str | None,
+        host: str | None = None,
+        backlog: int | None = None,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        port: int | str | None,
+        host: str | None,
+        callback: Callable[[], object] | None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self, portOrPath: int | str | None, callback: Callable[[], object] | None, /
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        path: str,
+        backlog: int | None,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        handle: Server | IListeningPort,
+        backlog: int | None = None,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self, handle: Server | IListeningPort, callback: Callable[[], object] | None, /
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        options: ListenOptions | Mapping[str, object],
+        callback: Callable[[], object] | None = None,
+        /,
+        **kwargs: Unpack[ListenOptions],
+    ) -> Server: ...
+    @overload
+    def listen(
+        self, *, callback: Callable[[], object] | None = None, **options: Unpack[ListenOptions]
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        endpoint: StreamServerEndpointLike,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
     def listen(self, *args: Any, **kwargs: Any) -> Server:
         """
         Node's ``server.listen()`` in every overload (``port[, host][, backlog]``,
@@ -403,9 +485,18 @@ class Server(EventEmitter):
         if isinstance(error, twistedError.CannotListenError):
             socketError = error.socketError
             errnum = getattr(socketError, "errno", None)
-            port = error.port if isinstance(error.port, int) else -1
-            address = error.interface or (error.port if isinstance(error.port, str) else None)
-            error = uvExceptionWithHostPort(errnum or 22, "listen", address, port)
+            where = error.port
+            if isinstance(where, bytes):
+                where = os.fsdecode(where)
+            if isinstance(where, str):  # a UNIX path
+                releaseFailedUNIXLock(where)
+                address, port = where, -1
+                if socketError == "Cannot acquire lock":
+                    # PATH.lock names a live process: the path is in use.
+                    errnum = errno.EADDRINUSE
+            else:
+                address, port = error.interface, where
+            error = uvExceptionWithHostPort(errnum or errno.EINVAL, "listen", address, port)
         self._listenFailed(error)
 
     def _wireSignal(self, signal: Any) -> None:
@@ -433,21 +524,22 @@ class Server(EventEmitter):
 
     def _acceptProxied(self, addr: IAddress | None) -> Protocol | Socket | None:
         """
-        The accept order for the real peer of a ``proxyProtocol`` server:
-        ``maxConnections`` (a connection waiting for its header holds a slot)
-        → ``'drop'``; ``blockList`` → close; not in ``trustedProxies`` →
-        close; otherwise read the header, which leads to :meth:`_admit` with
-        the client it names.
+        The real peer of a ``proxyProtocol`` server: ``maxConnections`` (a
+        connection waiting for its header holds a slot) → ``'drop'``;
+        ``blockList`` → close; not in ``trustedProxies`` → close; otherwise
+        read the header, then :meth:`_admit` the client it names.
         """
         maxConnections = self.maxConnections
         held = self._connections + self._awaitingHeader
         if maxConnections is not None and held >= maxConnections:
             return _DropConnection(self)
-        blockList = self.blockList
         host = getattr(addr, "host", None)
-        if blockList is not None and host is not None and blockList.checkPeer(host):
+        if self.blockList is not None and host is not None and self.blockList.checkPeer(host):
             return _RefuseConnection()
         if not isTrustedPeer(self.trustedProxies, addr):
+            observer = self._untrustedObserver
+            if observer is not None:
+                observer(addr)
             return _RefuseConnection()
         from txnetserver._proxy import ProxyHeaderProtocol
 
@@ -657,6 +749,23 @@ class Server(EventEmitter):
                 registry.release(self)
 
 
+@overload
+def createServer(
+    connectionListener: ConnectionListener | None = None,
+    /,
+    *,
+    reactor: Any = None,
+    **options: Unpack[ServerOptions],
+) -> Server: ...
+@overload
+def createServer(
+    options: ServerOptions | Mapping[str, object] | None,
+    connectionListener: ConnectionListener | None = None,
+    /,
+    *,
+    reactor: Any = None,
+    **kwargs: Unpack[ServerOptions],
+) -> Server: ...
 def createServer(
     options: object = None,
     connectionListener: Callable[..., object] | None = None,

@@ -161,6 +161,11 @@ class SocketInfo(EventEmitter):
         return self._state.readyState
 
     @property
+    def destroyed(self) -> bool:
+        """Node's ``socket.destroyed``: :meth:`destroy` ran or the connection closed."""
+        return self._state.destroyed
+
+    @property
     def pending(self) -> bool:
         """Node's ``socket.pending``: not connected yet, or closed (no handle)."""
         return self._state.pending
