@@ -36,7 +36,7 @@ to no import cycle:
    (``Socket``: the Twisted protocol side and closing, with its sides
    ``_socketreading``, ``_socketwriting``, ``_socketinfo``, ``_timeouts``,
    ``_pipe`` and ``_connecting``; it reports to its owner, the server,
-   through ``ISocketOwner`` and imports nothing of it); ``_client``
+   through ``ISocketOwner`` (``_socketowner``) and imports nothing of it); ``_client``
    (``connect()``); ``errors`` and ``types``, the public names of the above.
 4. Process and application: ``_runner`` (``run()``: Node's process lifetime),
    ``_service`` (``NetServerService`` for Twisted applications), ``_tap``

@@ -34,7 +34,8 @@ from txnetserver._proxytrust import TrustedSources, isTrustedPeer, trustedProxie
 from txnetserver._reactorchoice import globalReactor
 from txnetserver._serverlisten import ServerListening
 from txnetserver._serveroptions import normalizeServerOptions, parseCreateServerArgs
-from txnetserver._socket import ISocketOwner, Socket, logSocketFailure
+from txnetserver._socket import Socket
+from txnetserver._socketowner import ISocketOwner, logSocketFailure
 from txnetserver._syserrors import errnoException
 from txnetserver._tick import nextTick
 from txnetserver._typing import (
