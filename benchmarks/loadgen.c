@@ -12,6 +12,10 @@
  *                reports echoed MB/s.
  *       idle     open CONNECTIONS connections, print "ready", hold them for
  *                SECONDS; reports how many were held.
+ *       once     CONNECTIONS clients each make one round trip and stay open
+ *                until every one has, then all close: a test of capacity
+ *                that does not depend on the machine's speed (SECONDS is
+ *                only a safety limit).
  *
  * One epoll loop, non-blocking sockets; the run stops by itself after
  * SECONDS.  Prints one JSON object on stdout.
@@ -156,7 +160,7 @@ int main(int argc, char **argv) {
     setrlimit(RLIMIT_NOFILE, &limit);
 
     int streaming = strcmp(mode, "stream") == 0, idle = strcmp(mode, "idle") == 0;
-    int connectMode = strcmp(mode, "connect") == 0;
+    int connectMode = strcmp(mode, "connect") == 0, onceMode = strcmp(mode, "once") == 0;
     if (streaming) messageSize = STREAM_CHUNK;
     message = malloc(messageSize ? messageSize : 1);
     memset(message, 'x', messageSize);
@@ -223,7 +227,9 @@ int main(int argc, char **argv) {
             if (done == 1) {
                 operations++;
                 recordSample(c);
-                if (connectMode) {
+                if (onceMode) {
+                    watch(c, EPOLLIN, EPOLL_CTL_MOD);
+                } else if (connectMode) {
                     reconnect(c);
                 } else if (startRound(c) < 0) {
                     failures++;
@@ -231,6 +237,7 @@ int main(int argc, char **argv) {
                 }
             }
         }
+        if (onceMode && operations >= opened) break;
         if (idle && !announced && connected >= opened) {
             printf("ready %ld\n", connected);
             fflush(stdout);

@@ -16,3 +16,12 @@ def replyWithReactor(socket: Any) -> None:
 
     socket.on("error", lambda error: None)
     socket.end(type(reactor).__name__.encode())
+
+
+def needsTwoArguments(socket: Any, other: Any) -> None:
+    """Not a connection listener: twistd netserver refuses it at start."""
+
+
+def failEveryTime(socket: Any) -> None:
+    """A handler with a bug: raises for every connection."""
+    raise RuntimeError("handler bug")

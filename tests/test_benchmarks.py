@@ -44,3 +44,65 @@ class BenchmarkSmokeTests(SynchronousTestCase):
             sample = benchmarks.measure(loadgen, server, workload, 0.5)
             self.assertGreater(sample.mbps, 0, name)
             self.assertEqual(sample.failures, 0, name)
+
+    def test_the_default_path_servers_and_uvloop_echo(self) -> None:
+        # twistd netserver as a newcomer runs it, run() with no reactor
+        # chosen, and the best Python peer: each starts and serves a round.
+        loadgen = benchmarks.buildLoadgen()
+        byName = {s.name: s for s in benchmarks.servers()}
+        for name in ("twistd netserver", "txnetserver data", "uvloop"):
+            sample = benchmarks.measure(
+                loadgen, byName[name], benchmarks.Workload("rr", "rr", 2), 0.3
+            )
+            self.assertGreater(sample.rate, 0, name)
+            self.assertEqual(sample.failures, 0, name)
+
+
+class RatioTests(SynchronousTestCase):
+    def results(self, **rates: list[float]) -> benchmarks.Results:
+        results = benchmarks.Results()
+        for name, values in rates.items():
+            results.samples[("rr", name)] = [benchmarks.Sample(rate=v) for v in values]
+        return results
+
+    def test_ratios_are_medians_of_per_round_ratios(self) -> None:
+        # Round by round: 2.0, 0.5, 1.0, 4.0, 3.0: the median is 2.0.
+        results = self.results(a=[20, 10, 30, 40, 60], b=[10, 20, 30, 10, 20])
+        workload = benchmarks.Workload("rr", "rr", 1)
+        self.assertEqual(benchmarks.ratio(results, workload, "a", "b"), 2.0)
+        # Per round 1.0, 0.4, 1.0: 1.0, where the ratio of the medians would be
+        # 12 / 30 = 0.4.
+        results = self.results(a=[10, 12, 30], b=[10, 30, 30])
+        self.assertEqual(benchmarks.ratio(results, workload, "a", "b"), 1.0)
+
+    def test_idle_memory_ratios_are_reference_over_server(self) -> None:
+        results = benchmarks.Results()
+        results.samples[("idle", "a")] = [benchmarks.Sample(kibPerConnection=1.0)]
+        results.samples[("idle", "b")] = [benchmarks.Sample(kibPerConnection=4.0)]
+        workload = benchmarks.Workload("idle", "idle", 10)
+        self.assertEqual(benchmarks.ratio(results, workload, "a", "b"), 4.0)
+
+    def test_a_missing_reference_has_no_ratio(self) -> None:
+        results = self.results(a=[1.0])
+        workload = benchmarks.Workload("rr", "rr", 1)
+        self.assertIsNone(benchmarks.ratio(results, workload, "a", "node"))
+
+    def test_saved_results_render_the_same_report(self) -> None:
+        import tempfile
+        from pathlib import Path
+
+        results = self.results(node=[10, 20], **{"python floor": [20, 40]})
+        workload = benchmarks.Workload("rr", "rr", 1)
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "results.json"
+            benchmarks.save(results, path, 2, 1.5)
+            loaded, rounds, seconds = benchmarks.load(path)
+        names = ["node", "python floor"]
+        self.assertEqual((rounds, seconds), (2, 1.5))
+        self.assertEqual(
+            benchmarks.report(loaded, [workload], names, 2, 1.5),
+            benchmarks.report(results, [workload], names, 2, 1.5),
+        )
+        self.assertIn(
+            "| python floor | 2.00x |", benchmarks.report(loaded, [workload], names, 2, 1.5)
+        )

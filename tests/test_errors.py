@@ -156,3 +156,73 @@ def test_errno_and_dns_exceptions() -> None:
     )
     epipe = epipeAfterEnd()
     assert (epipe.code, str(epipe)) == ("EPIPE", "This socket has been ended by the other party")
+
+
+def everyExceptionClassInTheLibrary() -> set[type[BaseException]]:
+    """Each exception or warning class defined in a txnetserver module."""
+    import importlib
+    import pkgutil
+
+    import txnetserver
+
+    found: set[type[BaseException]] = set()
+    for module in pkgutil.iter_modules(txnetserver.__path__, "txnetserver."):
+        if module.name == "txnetserver._pytest_plugin":
+            continue  # pytest's own plugin hooks; it defines no error
+        for value in vars(importlib.import_module(module.name)).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, BaseException)
+                and value.__module__.startswith("txnetserver")
+            ):
+                found.add(value)
+    return found
+
+
+# Raised only by a bug in txnetserver (an assertion about its own state), never
+# for anything a user did or the network did: not API, so not in errors.
+INTERNAL_INVARIANT_ERRORS = {"txnetserver._lifecycle.LifecycleError"}
+
+
+def test_every_exception_class_is_public_in_txnetserver_errors() -> None:
+    classes = {
+        cls
+        for cls in everyExceptionClassInTheLibrary()
+        if f"{cls.__module__}.{cls.__name__}" not in INTERNAL_INVARIANT_ERRORS
+    }
+    assert errors.ERR_INVALID_ADDRESS in classes  # the walk sees the private modules
+    for cls in classes:
+        assert getattr(errors, cls.__name__) is cls, cls
+        assert cls.__name__ in errors.__all__
+        assert cls.__module__ == "txnetserver.errors"
+        assert repr(cls) == f"<class 'txnetserver.errors.{cls.__name__}'>"
+
+
+def test_a_traceback_names_the_public_class() -> None:
+    import traceback
+
+    from txnetserver import BlockList
+
+    with pytest.raises(errors.ERR_INVALID_ADDRESS) as caught:
+        BlockList().addAddress("999.1.1.1")
+    lastLine = traceback.format_exception(caught.value)[-1]
+    assert lastLine == "txnetserver.errors.ERR_INVALID_ADDRESS: Invalid socket address\n"
+
+
+def test_star_import_shadows_builtins_only_with_subclasses() -> None:
+    import builtins
+
+    namespace: dict[str, object] = {}
+    exec("from txnetserver.errors import *", namespace)
+    shadowed = {name for name in namespace if hasattr(builtins, name) and name != "__builtins__"}
+    assert shadowed == {"TimeoutError"}
+    for name in shadowed:
+        value = namespace[name]
+        assert isinstance(value, type) and issubclass(value, getattr(builtins, name))
+
+
+def test_the_timeout_reason_is_caught_as_a_builtin_timeout_error() -> None:
+    with pytest.raises(TimeoutError) as caught:
+        raise errors.TimeoutError()
+    assert str(caught.value) == "The operation was aborted due to timeout"
+    assert isinstance(caught.value, errors.NodeError)

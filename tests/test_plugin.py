@@ -281,6 +281,24 @@ from twisted.plugin import getPlugins
 print("plugins:", sorted(maker.tapname for maker in getPlugins(IServiceMaker)))
 """
 NOBODY = 65534
+# What an install lets `import` find: txnetserver's version, then where the
+# names the repository also has as folders resolve ("None": nowhere).
+EXPOSED = """
+import importlib.util, os, txnetserver
+print("version", txnetserver.__version__)
+for name in ("tests", "benchmarks", "examples", "docs"):
+    spec = importlib.util.find_spec(name)
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    print(name, os.path.realpath(locations[0]) if locations else None)
+"""
+# An edit to the editable install's source shows at the next import.
+EDITED = """
+with open("{source}/txnetserver/_edited.py", "w") as f:
+    f.write("print('edited')")
+import txnetserver._edited
+"""
+with open(os.path.join(ROOT, "txnetserver", "__init__.py")) as _init:
+    VERSION = next(line.split('"')[1] for line in _init if line.startswith("__version__ = "))
 
 
 class PluginInstallTests(SynchronousTestCase):
@@ -322,7 +340,11 @@ class PluginInstallTests(SynchronousTestCase):
         ).stdout.splitlines()
         for name in listed:
             source = os.path.join(ROOT, name)
-            if os.path.isfile(source):
+            if os.path.islink(source):  # .editable/'s links, as git checks them out
+                target = os.path.join(where, name)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.symlink(os.readlink(source), target)
+            elif os.path.isfile(source):
                 target = os.path.join(where, name)
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 shutil.copy2(source, target)
@@ -404,6 +426,7 @@ class PluginInstallTests(SynchronousTestCase):
         self.assertFalse(os.path.exists(os.path.join(purelib, "twisted", "__init__.py")))
         user = self.asNormalUser(os.path.dirname(os.path.dirname(python)))
         self.assertFoundWithoutWarnings(python, user)
+        self.assertExposesOnlyTxnetserver(python, source)
 
     def test_plugin_is_found_after_an_editable_install(self) -> None:
         python, _ = self.makeVenv()
@@ -412,3 +435,17 @@ class PluginInstallTests(SynchronousTestCase):
         self.install(python, "-e", source)
         user = self.asNormalUser(os.path.dirname(os.path.dirname(python)), source)
         self.assertFoundWithoutWarnings(python, user)
+        self.assertExposesOnlyTxnetserver(python, source)
+        # Editable: the installed package is the source tree itself.
+        self.assertEqual(self.runIn(python, EDITED.format(source=source)).strip(), "edited", source)
+
+    def assertExposesOnlyTxnetserver(self, python: str, source: str) -> None:
+        """
+        txnetserver imports from the install; the repository's tests/ and
+        benchmarks/ folders are not importable (they are no package of ours).
+        """
+        found = self.runIn(python, EXPOSED).splitlines()
+        self.assertEqual(found[0], "version " + VERSION, found)
+        for line in found[1:]:
+            name, where = line.split(" ", 1)
+            self.assertFalse(where.startswith(os.path.realpath(source)), (name, where))

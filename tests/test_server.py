@@ -107,6 +107,19 @@ class ListenOverloadTests(ServerTestCase):
         self.assertEqual(events, ["listening"])
 
     @asyncTest
+    async def test_tcp_address_is_the_address_info_while_listening_on_tcp(self) -> None:
+        server = self.makeServer()
+        with self.assertRaises(errors.ERR_SERVER_NOT_RUNNING):
+            server.tcpAddress()
+        server.listen(0, "127.0.0.1")
+        await listening(server)
+        self.assertEqual(server.tcpAddress(), server.address())
+        self.assertGreater(server.tcpAddress().port, 0)
+        await closed(server)
+        with self.assertRaises(errors.ERR_SERVER_NOT_RUNNING):
+            server.tcpAddress()
+
+    @asyncTest
     async def test_listen_callback_runs_once_on_listening(self) -> None:
         server = self.makeServer()
         calls: list[tuple[object, ...]] = []
@@ -765,6 +778,16 @@ class UnixSocketTests(ServerTestCase):
         await closed(server)
         self.assertFalse(os.path.exists(path))
         self.assertEqual(server.address(), path)
+
+    @asyncTest
+    async def test_tcp_address_refuses_a_unix_server(self) -> None:
+        path = self.tempPath()
+        server = self.makeServer()
+        server.listen(path)
+        with self.assertRaises(ValueError) as caught:
+            server.tcpAddress()
+        self.assertEqual(str(caught.exception), f"the server listens on {path!r}, not on TCP")
+        await closed(server)
 
     @asyncTest
     async def test_existing_file_is_eaddrinuse_and_left_untouched(self) -> None:

@@ -1,11 +1,13 @@
 """
-Integration tests for txnetserver._socket on real loopback sockets: Node's
-``net.Socket`` as the server side sees it.
+Tests for txnetserver._socket: the Twisted protocol side of a Socket (half
+close both ways, destroy, resets, properties, failing listeners) on real
+loopback sockets, and sockets made before their transport on memory
+transports.  Reading, writing, pipe() and setTimeout have test modules of
+their own.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from twisted.internet.address import IPv4Address
@@ -13,6 +15,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionLost
 from twisted.internet.interfaces import IHalfCloseableProtocol, IProtocol, IPushProducer
 from twisted.logger import globalLogPublisher
+from twisted.python.failure import Failure
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
@@ -20,7 +23,7 @@ from txnetserver import Socket, errors
 from txnetserver._socket import ISocketOwner
 from txnetserver.testing import MemoryClient, MemoryNetwork, MemoryTransport
 
-from ._loopback import Client, asyncTest, closed, connect, event, listening, until
+from ._loopback import Client, asyncTest, closed, connect, event, listening
 from .test_server import ServerTestCase, event_tick
 
 
@@ -258,249 +261,6 @@ class PropertyTests(SocketTestCase):
         client.close()
 
 
-class WriteTests(SocketTestCase):
-    @asyncTest
-    async def test_backpressure_false_then_drain(self) -> None:
-        _, client, sock = await self.serve()
-        client.transport.pauseProducing()  # type: ignore[union-attr]
-        self.assertTrue(sock.write(b"small"))
-        # The kernel's loopback buffers take megabytes (tcp_rmem may allow
-        # 32 MB) before our transport buffers anything: write until it does.
-        chunk = b"x" * (1024 * 1024)
-        total = 5
-        for _ in range(256):
-            total += len(chunk)
-            if not sock.write(chunk):
-                break
-        self.assertTrue(sock.writableNeedDrain)
-        self.assertGreater(sock.writableLength, 0)
-        drained = event(sock, "drain")
-        client.transport.resumeProducing()  # type: ignore[union-attr]
-        await drained
-        self.assertEqual(sock.writableLength, 0)
-        self.assertEqual(sock.bytesWritten, total)
-        data = await client.waitForBytes(total)
-        self.assertEqual(len(data), total)
-
-    @asyncTest
-    async def test_write_callback_and_encodings(self) -> None:
-        _, client, sock = await self.serve()
-        results: list[BaseException | None] = []
-        sock.write("héllo", results.append)
-        sock.write("6869", "hex")
-        sock.write("aGk=", "base64", results.append)
-        await client.waitForBytes(10)
-        await event_tick()
-        self.assertEqual(results, [None, None])
-        self.assertEqual(client.received, "héllo".encode() + b"hihi")
-        client.close()
-
-    @asyncTest
-    async def test_bad_chunk_type_raises(self) -> None:
-        _, client, sock = await self.serve()
-        with self.assertRaises(errors.ERR_INVALID_ARG_TYPE) as raised:
-            sock.write(123)  # type: ignore[arg-type]
-        self.assertEqual(
-            str(raised.exception),
-            'The "chunk" argument must be of type string or an instance of Buffer, '
-            "TypedArray, or DataView. Received type int (123)",
-        )
-        client.close()
-
-    @asyncTest
-    async def test_write_after_end_errors(self) -> None:
-        _, _client, sock = await self.serve()
-        errorsSeen: list[BaseException] = []
-        sock.on("error", errorsSeen.append)
-        sock.end()
-        results: list[BaseException | None] = []
-        self.assertFalse(sock.write(b"x", callback=results.append))
-        await event(sock, "close")
-        self.assertIsInstance(results[0], errors.ERR_STREAM_WRITE_AFTER_END)
-        self.assertIsInstance(errorsSeen[0], errors.ERR_STREAM_WRITE_AFTER_END)
-        self.assertEqual(str(errorsSeen[0]), "write after end")
-
-    @asyncTest
-    async def test_pipe_to_itself_echoes(self) -> None:
-        _server, client, _sock = await self.serve(lambda s: s.pipe(s))
-        client.write(b"echo me")
-        self.assertEqual(await client.waitForBytes(7), b"echo me")
-        client.halfClose()
-        await client.lost
-        self.assertEqual(client.received, b"echo me")
-
-    @asyncTest
-    async def test_pipe_removes_its_listeners_on_close(self) -> None:
-        _server, client, sock = await self.serve()
-        before = {name: sock.listenerCount(name) for name in ("data", "end", "drain", "close")}
-        sock.pipe(sock)
-        self.assertEqual(sock.listenerCount("data"), before["data"] + 1)
-        self.assertEqual(sock.listenerCount("end"), before["end"] + 1)
-        self.assertEqual(sock.listenerCount("drain"), before["drain"] + 1)
-        self.assertEqual(sock.listenerCount("close"), before["close"] + 1)
-        closed = event(sock, "close")
-        client.close()
-        await closed
-        after = {name: sock.listenerCount(name) for name in ("data", "end", "drain", "close")}
-        self.assertEqual(after, before)
-
-    @asyncTest
-    async def test_pipe_to_itself_pauses_for_a_slow_reader_and_counts_every_byte(self) -> None:
-        # The direct echo path (pipe to itself, nothing else reading) keeps
-        # pipe()'s backpressure and the counters.
-        _server, client, sock = await self.serve(lambda s: s.pipe(s))
-        client.transport.pauseProducing()  # type: ignore[union-attr]
-        payload = os.urandom(32 * 1024 * 1024)  # more than loopback buffers hold
-        client.write(payload)
-        await until(lambda: sock.isPaused())
-        self.assertTrue(sock.writableNeedDrain)
-        client.transport.resumeProducing()  # type: ignore[union-attr]
-        self.assertEqual(await client.waitForBytes(len(payload)), payload)
-        self.assertEqual((sock.bytesRead, sock.bytesWritten), (len(payload), len(payload)))
-        self.assertFalse(sock.isPaused())
-        closed = event(sock, "close")
-        client.close()
-        await closed
-
-    @asyncTest
-    async def test_pipe_to_itself_still_emits_data_to_a_second_listener(self) -> None:
-        _server, client, sock = await self.serve(lambda s: s.pipe(s))
-        client.write(b"one")
-        self.assertEqual(await client.waitForBytes(3), b"one")
-        seen: list[bytes] = []
-        sock.on("data", seen.append)
-        client.write(b"two")
-        self.assertEqual(await client.waitForBytes(6), b"onetwo")
-        self.assertEqual(seen, [b"two"])
-        sock.removeListener("data", seen.append)
-        client.write(b"three")
-        self.assertEqual(await client.waitForBytes(11), b"onetwothree")
-        self.assertEqual(seen, [b"two"])
-        self.assertEqual((sock.bytesRead, sock.bytesWritten), (11, 11))
-        closed = event(sock, "close")
-        client.close()
-        await closed
-
-    @asyncTest
-    async def test_slow_reader_keeps_the_buffer_bounded(self) -> None:
-        """A handler that respects write()'s result never buffers much more than the mark."""
-        _, client, sock = await self.serve(highWaterMark=16384)
-        client.transport.pauseProducing()  # type: ignore[union-attr]
-        chunk = b"y" * 65536
-        peak = 0
-        written = 0
-        drains = 0
-        # More than the kernel's loopback buffers hold, so the socket buffers.
-        total = 32 * 1024 * 1024
-        while written < total:
-            accepted = sock.write(chunk)
-            written += len(chunk)
-            peak = max(peak, sock.writableLength)
-            if not accepted:
-                drained = event(sock, "drain")
-                if drains == 0:
-                    client.transport.resumeProducing()  # type: ignore[union-attr]
-                await drained
-                drains += 1
-        self.assertGreater(drains, 1)
-        # Never more than one chunk past the mark: write() said stop.
-        self.assertLessEqual(peak, 16384 + len(chunk))
-        await client.waitForBytes(written)
-        self.assertEqual(len(client.received), written)
-
-
-class ReadTests(SocketTestCase):
-    @asyncTest
-    async def test_pause_on_connect_holds_data_until_resume(self) -> None:
-        _, client, sock = await self.serve(pauseOnConnect=True)
-        self.assertTrue(sock.isPaused())
-        self.assertIs(sock.readableFlowing, False)
-        received: list[Any] = []
-        sock.on("data", received.append)
-        client.write("héllo".encode())
-        await event_tick()
-        await client.waitForBytes(0)
-        self.assertEqual(received, [])
-        sock.setEncoding("utf8")
-        sock.resume()
-        await event(sock, "data")
-        self.assertEqual("".join(received), "héllo")
-        client.close()
-
-    @asyncTest
-    async def test_set_encoding_never_splits_a_character(self) -> None:
-        _, client, sock = await self.serve()
-        sock.setEncoding("utf8")
-        received: list[str] = []
-        sock.on("data", received.append)
-        encoded = "é".encode()
-        client.write(encoded[:1])
-        client.write(encoded[1:])
-        client.halfClose()
-        await event(sock, "end")
-        self.assertEqual("".join(received), "é")
-        self.assertTrue(all(isinstance(chunk, str) and chunk for chunk in received))
-
-    @asyncTest
-    async def test_pause_and_resume(self) -> None:
-        _, client, sock = await self.serve()
-        received: list[bytes] = []
-        sock.on("data", received.append)
-        sock.pause()
-        client.write(b"while paused")
-        await event_tick()
-        self.assertEqual(received, [])
-        sock.resume()
-        await event(sock, "data")
-        self.assertEqual(b"".join(received), b"while paused")
-        client.close()
-
-    @asyncTest
-    async def test_end_waits_for_buffered_data_to_be_consumed(self) -> None:
-        _, client, sock = await self.serve()
-        log: list[str] = []
-        sock.on("end", lambda: log.append("end"))
-        client.write(b"unread")
-        client.halfClose()
-        # The FIN has arrived but nobody consumed the data: Node keeps 'end'
-        # until it is read, and the socket stays readable ('open') until then.
-        await until(lambda: sock._state.peerEnded)
-        self.assertEqual((log, sock.readyState, sock.readable), ([], "open", True))
-        sock.on("data", lambda d: log.append(d.decode()))
-        await event(sock, "end")
-        self.assertEqual(log, ["unread", "end"])
-
-
-class TimeoutTests(SocketTestCase):
-    @asyncTest
-    async def test_timeout_fires_after_inactivity_and_does_not_close(self) -> None:
-        _, client, sock = await self.serve()
-        order: list[str] = []
-        self.assertIs(sock.setTimeout(50, lambda: order.append("cb")), sock)
-        sock.on("timeout", lambda: order.append("listener"))
-        self.assertEqual(sock.timeout, 50)
-        await event(sock, "timeout")
-        self.assertEqual(order, ["cb", "listener"])
-        self.assertFalse(sock.destroyed)
-        sock.setTimeout(0)
-        self.assertEqual(sock.timeout, 0)
-        client.close()
-
-    @asyncTest
-    async def test_set_timeout_validation(self) -> None:
-        _, client, sock = await self.serve()
-        with self.assertRaises(errors.ERR_OUT_OF_RANGE) as raised:
-            sock.setTimeout(-1)
-        self.assertEqual(
-            str(raised.exception),
-            'The value of "msecs" is out of range. It must be a non-negative finite '
-            "number. Received -1",
-        )
-        with self.assertRaises(errors.ERR_INVALID_ARG_TYPE):
-            sock.setTimeout("5")  # type: ignore[arg-type]
-        client.close()
-
-
 class ListenerFailureTests(SocketTestCase):
     @asyncTest
     async def test_a_raising_listener_destroys_only_its_socket(self) -> None:
@@ -589,46 +349,6 @@ def recordOn(sock: Socket, *names: str) -> list[tuple[str, tuple[Any, ...]]]:
     return log
 
 
-def test_writes_and_end_while_connecting_are_counted_then_sent_in_order(
-    memoryNetwork: MemoryNetwork,
-) -> None:
-    sock = Socket(reactor=memoryNetwork.reactor)
-    log = recordOn(sock, "finish", "close")
-    sock._startConnecting()
-    results: list[object] = []
-    assert sock.write(b"abc", results.append) is True
-    sock.end(b"def")
-    # Node: queued bytes count as written and buffered; readyState 'opening'.
-    assert (sock.bytesWritten, sock.writableLength) == (6, 6)
-    assert (sock.readyState, sock.pending, sock.connecting, sock.writableEnded) == (
-        "opening",
-        True,
-        True,
-        True,
-    )
-    memoryNetwork.pump()
-    assert results == []  # nothing went out yet
-    client = attach(memoryNetwork, sock)
-    assert (client.received, client.ended) == (b"abcdef", True)
-    assert results == [None]
-    assert [name for name, _ in log] == ["finish", "close"]  # the client ended too
-    assert (sock.connecting, sock.writableLength, sock.bytesWritten) == (False, 0, 6)
-
-
-def test_writes_while_connecting_past_the_high_water_mark_wait_for_drain(
-    memoryNetwork: MemoryNetwork,
-) -> None:
-    sock = Socket(reactor=memoryNetwork.reactor)
-    drains = recordOn(sock, "drain")
-    sock._startConnecting()
-    assert sock.write(b"x" * sock.writableHighWaterMark) is False
-    assert sock.writableNeedDrain
-    client = attach(memoryNetwork, sock)
-    assert len(client.received) == sock.writableHighWaterMark
-    assert drains == [("drain", ())]
-    assert not sock.writableNeedDrain
-
-
 def test_destroy_before_any_transport_closes_cleanly(memoryNetwork: MemoryNetwork) -> None:
     sock = Socket(reactor=memoryNetwork.reactor)
     log = recordOn(sock, "error", "close")
@@ -653,18 +373,6 @@ def test_destroy_while_connecting_fails_the_queued_writes_after_close(
     assert str(error) == "Socket closed before the connection was established"
 
 
-def test_write_before_connect_is_err_socket_closed(memoryNetwork: MemoryNetwork) -> None:
-    sock = Socket(reactor=memoryNetwork.reactor)
-    log = recordOn(sock, "error", "close")
-    results: list[object] = []
-    assert sock.write(b"abc", results.append) is False
-    memoryNetwork.pump()
-    assert [type(r) for r in results] == [errors.ERR_SOCKET_CLOSED]
-    assert [name for name, _ in log] == ["error", "close"]
-    assert log[0][1][0].code == "ERR_SOCKET_CLOSED"
-    assert log[1][1] == (True,)
-
-
 def test_a_standalone_socket_attached_later_reads_and_writes(
     memoryNetwork: MemoryNetwork,
 ) -> None:
@@ -681,31 +389,6 @@ def test_a_standalone_socket_attached_later_reads_and_writes(
     assert (sock.destroyed, sock.readyState, sock.pending) == (True, "closed", True)
 
 
-def test_write_after_ending_inside_the_end_listener_is_epipe(
-    memoryNetwork: MemoryNetwork,
-) -> None:
-    # Node's writeAfterFIN: once the peer ended a socket that is not
-    # half-open, a write after our own end() is EPIPE, not "write after end".
-    results: list[object] = []
-
-    def onConnection(sock: Socket) -> None:
-        sock.on("error", lambda error: None)
-
-        def onEnd() -> None:
-            sock.end()
-            sock.write(b"late", results.append)
-
-        sock.on("end", onEnd)
-        sock.resume()
-
-    server = memoryNetwork.createServer(onConnection)
-    server.listen(8000)
-    client = memoryNetwork.connect(server)
-    client.end()
-    memoryNetwork.pump()
-    assert [getattr(r, "code", r) for r in results] == ["EPIPE"]
-
-
 @implementer(ISocketOwner)
 class RecordingOwner:
     def __init__(self) -> None:
@@ -717,19 +400,74 @@ class RecordingOwner:
     def socketClosed(self, socket: Socket) -> None:
         self.log.append(("closed", socket))
 
+    def socketFailed(self, socket: Socket, message: str, failure: Failure) -> None:
+        self.log.append((f"failed: {failure.getErrorMessage()}", socket))
+
 
 def test_a_socket_reports_to_its_owner_once_connected_and_once_closed(
     memoryNetwork: MemoryNetwork,
 ) -> None:
     owner = RecordingOwner()
     assert verifyObject(ISocketOwner, owner)
-    sock = Socket(reactor=memoryNetwork.reactor, owner=owner)
+    sock = Socket._accepted(
+        owner,
+        None,
+        reactor=memoryNetwork.reactor,
+        allowHalfOpen=False,
+        pauseOnConnect=False,
+        highWaterMark=1024,
+        noDelay=True,
+        keepAlive=False,
+        keepAliveInitialDelay=0,
+    )
     closes = recordOn(sock, "close")
-    attach(memoryNetwork, sock)
+    client = attach(memoryNetwork, sock)
     assert owner.log == [("connected", sock)]
+    assert client.transport is not None and client.transport.noDelay  # applied before
+    assert sock.writableHighWaterMark == 1024
     sock.destroy()
     # Counted out synchronously, before 'close' (Node's server._connections).
     assert (owner.log, closes) == ([("connected", sock), ("closed", sock)], [])
     memoryNetwork.pump()
     assert closes == [("close", (False,))]
     assert len(owner.log) == 2
+
+
+def test_tcp_options_given_before_the_connection_apply_once_it_exists(
+    memoryNetwork: MemoryNetwork,
+) -> None:
+    # Node remembers noDelay/keepAlive from the options or from calls made
+    # while pending, and sets them on the handle it connects.
+    sock = Socket({"noDelay": True}, reactor=memoryNetwork.reactor)
+    other = Socket(reactor=memoryNetwork.reactor).setKeepAlive(True).setNoDelay(False)
+    first, second = attach(memoryNetwork, sock), attach(memoryNetwork, other)
+    assert first.transport is not None and second.transport is not None
+    assert (first.transport.noDelay, first.transport.keepAlive) == (True, False)
+    assert (second.transport.noDelay, second.transport.keepAlive) == (False, True)
+
+
+def test_a_failing_listener_is_reported_to_the_owner_not_logged(
+    memoryNetwork: MemoryNetwork,
+) -> None:
+    owner = RecordingOwner()
+    sock = Socket._accepted(
+        owner,
+        None,
+        reactor=memoryNetwork.reactor,
+        allowHalfOpen=False,
+        pauseOnConnect=False,
+        highWaterMark=1024,
+        noDelay=False,
+        keepAlive=False,
+        keepAliveInitialDelay=0,
+    )
+
+    def fail(data: object) -> None:
+        raise ValueError("boom")
+
+    sock.on("data", fail)
+    client = attach(memoryNetwork, sock)
+    client.write(b"x")
+    memoryNetwork.pump()
+    assert ("failed: boom", sock) in owner.log
+    assert sock.destroyed

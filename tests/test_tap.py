@@ -14,7 +14,7 @@ from twisted.python import usage
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
-from txnetserver import NetServerService, Server, createServer
+from txnetserver import NetServerService, Server, WorkersService, createServer
 from txnetserver._tap import Options, _workerArguments, makeService
 
 from ._loopback import asyncTest, connect, echoRoundTrip, listening
@@ -56,8 +56,11 @@ class OptionTests(SynchronousTestCase):
         made = service()
         self.assertTrue(verifyObject(IService, made))
         self.assertEqual(made.listenArgs, ({"port": 8000, "backlog": 511},))
-        self.assertEqual(made.server.listenerCount("connection"), 1)
-        self.assertIsNone(made.gracefulTimeout)
+        # The echo handler, after twistd's own (timeouts, the accept log).
+        self.assertEqual(made.server.listenerCount("connection"), 2)
+        # Within systemd's default 90 s stop timeout.
+        self.assertEqual(made.gracefulTimeout, 30_000)
+        self.assertEqual(made.server.proxyHeaderTimeout, 10_000)
         self.assertTrue(made.stopReactorOnListenFailure)
 
     def test_port_host_and_flags_become_listen_and_server_options(self) -> None:
@@ -161,20 +164,55 @@ class WorkerArgumentTests(SynchronousTestCase):
             _workerArguments(options),
             [
                 "--handler", "echo", "--max-connections", "5", "--graceful-timeout", "100",
+                "--tls-handshake-timeout", "10000", "--proxy-header-timeout", "10000",
                 "--allow-half-open", "--pause-on-connect", "--no-delay", "--keep-alive",
                 "--proxy-protocol",
             ],
         )  # fmt: skip
 
+    def test_a_workers_service_is_made_for_its_inherited_descriptor(self) -> None:
+        made = makeService(parse("--max-connections", "5"), listen={"fd": 3})
+        assert isinstance(made, NetServerService)
+        self.assertEqual(made.listenArgs, ({"fd": 3},))
+        self.assertEqual(made.server.maxConnections, 5)
+
+    def test_workers_make_a_parent_that_exits_on_a_failed_bind(self) -> None:
+        made = makeService(parse("--workers", "2"))
+        assert isinstance(made, WorkersService)
+        self.assertEqual(made.listen, {"port": 8000, "backlog": 511})
+        self.assertTrue(made.exitOnListenFailure)
+
+    def test_workers_get_the_trusted_proxies_and_believe_the_same_sources(self) -> None:
+        options = parse(
+            *("--workers", "2", "--proxy-protocol", "--trusted-proxy", "10.0.0.1"),
+            *("--trusted-proxy", "10.1.0.0/16,::1"),
+        )
+        arguments = _workerArguments(options)
+        index = arguments.index("--trusted-proxy")
+        self.assertEqual(arguments[index + 1], "10.0.0.1,10.1.0.0/16,::1")
+        trusted = parse(*arguments)["trustedProxies"]
+        self.assertEqual(
+            [
+                trusted.check(a, "ipv6" if ":" in a else "ipv4")
+                for a in ("10.1.2.3", "::1", "127.0.0.1")
+            ],
+            [True, True, False],
+        )
+
+    def test_trusted_proxy_goes_with_proxy_protocol(self) -> None:
+        with self.assertRaises(usage.UsageError) as raised:
+            parse("--trusted-proxy", "10.0.0.1")
+        self.assertIn("--trusted-proxy goes with --proxy-protocol", str(raised.exception))
+
 
 class HandlerTests(SynchronousTestCase):
     def test_a_callable_taking_the_socket_is_the_connection_listener(self) -> None:
         made = service("--handler", "tests.test_tap:userListener")
-        self.assertEqual(made.server.listeners("connection"), [userListener])
+        self.assertEqual(made.server.listeners("connection")[1:], [userListener])
 
     def test_a_class_taking_the_socket_is_the_connection_listener(self) -> None:
         made = service("--handler", "tests.test_tap:UserHandler")
-        self.assertEqual(made.server.listeners("connection"), [UserHandler])
+        self.assertEqual(made.server.listeners("connection")[1:], [UserHandler])
 
     def test_a_factory_returning_a_server_is_used_with_the_given_options(self) -> None:
         made = createServer()
@@ -201,12 +239,12 @@ class HandlerTests(SynchronousTestCase):
 
         installModule(self, "txns_factory", makeListener=makeListener)
         made = service("--handler", "txns_factory:makeListener", "--pause-on-connect")
-        self.assertEqual(made.server.listeners("connection"), [userListener])
+        self.assertEqual(made.server.listeners("connection")[1:], [userListener])
         self.assertEqual((calls, made.server.pauseOnConnect), ([None], True))
 
     def test_a_factory_returning_anything_else_names_the_handler(self) -> None:
         installModule(self, "txns_factory", makeNothing=lambda: None)
-        with self.assertRaises(TypeError) as raised:
+        with self.assertRaises(SystemExit) as raised:
             service("--handler", "txns_factory:makeNothing")
         self.assertIn("--handler txns_factory:makeNothing", str(raised.exception))
 

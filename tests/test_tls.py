@@ -171,6 +171,42 @@ class TLSEchoTests(TLSTestCase):
 
 class TLSSocketEventTests(TLSTestCase):
     @asyncTest
+    async def test_secure_is_emitted_once_the_handshake_is_done(self) -> None:
+        secured: Deferred[None] = Deferred()
+
+        def onConnection(sock: Socket) -> None:
+            sock.on("error", lambda error: None)
+            sock.once("secure", lambda: secured.callback(None))
+            sock.pipe(sock)
+
+        server = await self.serveTLS(onConnection)
+        client = await self.connectTLS(server)
+        await client.handshake
+        await secured
+        client.close()
+        await client.lost
+
+    @asyncTest
+    async def test_twistds_handshake_deadline_is_cancelled_by_the_handshake(self) -> None:
+        from txnetserver._twistd import Timeouts, watch
+
+        server = self.makeServer(lambda s: s.pipe(s))
+        watch(server, Timeouts(tlsHandshake=60_000))
+        accepted: Deferred[Socket] = Deferred()
+        server.once("connection", accepted.callback)
+        server.listen({"endpoint": self.certificate.endpoint()})
+        await listening(server)
+        client = await self.connectTLS(server)
+        await client.handshake
+        sock = await accepted
+        client.write(b"x")
+        self.assertEqual(await client.waitForBytes(1), b"x")
+        deadlines = [call for call in reactor.getDelayedCalls() if call.func == sock.destroy]
+        self.assertEqual(deadlines, [])
+        client.close()
+        await client.lost
+
+    @asyncTest
     async def test_addresses_are_the_real_tcp_peer_and_host(self) -> None:
         server, client, sock = await self.serveOne()
         self.assertEqual(sock.remoteAddress, "127.0.0.1")

@@ -15,7 +15,7 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 from zope.interface.verify import verifyObject
 
-from txnetserver import AddressInfo, WorkersService
+from txnetserver import AddressInfo, WorkersService, errors
 from txnetserver._defaults import (
     WORKER_QUICK_EXIT,
     WORKER_RESTART_DELAY,
@@ -169,7 +169,10 @@ class WorkersTests(SynchronousTestCase):
             """
         )
         self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
-        self.assertEqual(result.stderr, "listen EINVAL: invalid argument\n")
+        lines = [line for line in result.stdout.splitlines() if "listen EINVAL" in line]
+        self.assertEqual(len(lines), 1, result.stdout)
+        self.assertTrue(lines[0].endswith("listen EINVAL: invalid argument"), lines[0])
+        self.assertNotIn("Traceback", result.stdout + result.stderr)
 
     def test_workers_run_the_reactor_the_parent_runs(self) -> None:
         _, port = self.start("tests._handlers:replyWithReactor", reactor="txnetserver")
@@ -222,6 +225,53 @@ class WorkersServiceTests(TestCase):
         self.assertEqual(service.workers, {})
         for worker in workers:
             self.assertFalse(alive(worker), f"worker {worker} outlived stopService")
+
+
+class ParentBindTests(SynchronousTestCase):
+    """The parent binds as ``listen()`` does; nothing is spawned when it cannot."""
+
+    def busyService(self) -> tuple[WorkersService, int]:
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        self.addCleanup(busy.close)
+        port = busy.getsockname()[1]
+        return WorkersService(2, {"port": port, "host": "127.0.0.1"}, [], reactor=reactor), port
+
+    def test_a_busy_port_raises_nodes_error(self) -> None:
+        service, port = self.busyService()
+        with self.assertRaises(errors.NodeSystemError) as raised:
+            service.privilegedStartService()
+        self.assertEqual(
+            str(raised.exception), f"listen EADDRINUSE: address already in use 127.0.0.1:{port}"
+        )
+        self.assertEqual((service.server, service.pids), (None, {}))
+
+    def test_under_twistd_a_failed_bind_exits_with_the_message_alone(self) -> None:
+        service, port = self.busyService()
+        service.exitOnListenFailure = True
+        with self.assertRaises(SystemExit) as raised:
+            service.privilegedStartService()
+        self.assertEqual(
+            raised.exception.code, f"listen EADDRINUSE: address already in use 127.0.0.1:{port}"
+        )
+
+    def test_an_unknown_host_is_nodes_lookup_error(self) -> None:
+        service = WorkersService(
+            2, {"port": 0, "host": "no.such.host.invalid"}, [], reactor=reactor
+        )
+        with self.assertRaises(errors.NodeSystemError) as raised:
+            service.privilegedStartService()
+        self.assertEqual(raised.exception.syscall, "getaddrinfo")
+
+    def test_the_parent_listens_but_never_accepts(self) -> None:
+        service = WorkersService(2, {"port": 0, "host": "127.0.0.1"}, [], reactor=reactor)
+        service.privilegedStartService()
+        server = service.server
+        assert server is not None
+        self.addCleanup(server.close)
+        self.assertTrue(server.listening)
+        self.assertNotIn(server.listeningPort, reactor.getReaders())
 
 
 class RestartDelayTests(SynchronousTestCase):

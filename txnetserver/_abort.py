@@ -42,6 +42,7 @@ from txnetserver._errors import (
     NodeError,
 )
 from txnetserver._errors import TimeoutError as NodeTimeoutError
+from txnetserver._reactorchoice import globalReactor
 
 __all__ = [
     "ERR_ILLEGAL_CONSTRUCTOR",
@@ -50,6 +51,7 @@ __all__ = [
     "AddEventListenerArgumentTypeWarning",
     "Event",
     "EventListener",
+    "EventListenerObject",
     "ReactorTime",
 ]
 
@@ -78,7 +80,7 @@ class AddEventListenerArgumentTypeWarning(Warning):
 
 class AbortSignalLike(Protocol):
     """
-    What txnetserver needs of a ``signal`` option: our :class:`AbortSignal` or
+    What txnetserver needs of a ``signal`` option: our :class:`~txnetserver.AbortSignal` or
     anything shaped like one (Node checks ``'aborted' in signal``; we also call
     the listener methods and read ``reason``).
     """
@@ -104,13 +106,17 @@ class ReactorTime(Protocol):
         ...
 
 
-class _HandleEvent(Protocol):
-    def handleEvent(self, event: Event) -> object: ...
+class EventListenerObject(Protocol):
+    """An object listening with its ``handleEvent(event)`` method (the DOM's ``EventListener``)."""
+
+    def handleEvent(self, event: Event) -> object:
+        """Called with the ``Event`` when it is dispatched."""
+        ...
 
 
 #: What ``addEventListener`` accepts: a callable taking the ``Event``, or an
 #: object with a ``handleEvent(event)`` method (Node's ``EventListener``).
-EventListener = Callable[["Event"], object] | _HandleEvent
+EventListener = Callable[["Event"], object] | EventListenerObject
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,9 +382,7 @@ class AbortSignal:
         """
         _validateDelay(ms)
         if reactor is None:
-            from twisted.internet import reactor as globalReactor
-
-            reactor = cast(ReactorTime, globalReactor)
+            reactor = cast(ReactorTime, globalReactor())
         signal = AbortSignal._create()
         # The TimeoutError is made when the timer fires, as in Node.
         reactor.callLater(ms / 1000, lambda: _abortSignal(signal, NodeTimeoutError()))

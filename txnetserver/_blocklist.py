@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from txnetserver._errors import (
+    ERR_INVALID_ADDRESS,
     ERR_INVALID_ARG_TYPE,
     ERR_INVALID_ARG_VALUE,
     ERR_OUT_OF_RANGE,
-    NodeError,
 )
 
 __all__ = ["ERR_INVALID_ADDRESS", "BlockList"]
@@ -49,18 +49,6 @@ _SOCKET_FAMILIES: dict[Family, socket.AddressFamily] = {
     "ipv4": socket.AF_INET,
     "ipv6": socket.AF_INET6,
 }
-
-
-class ERR_INVALID_ADDRESS(NodeError, RuntimeError):
-    """
-    An address string that does not parse for its family (Node's
-    ``Error [ERR_INVALID_ADDRESS]`` from ``new SocketAddress()``).
-    """
-
-    code = "ERR_INVALID_ADDRESS"
-
-    def __init__(self) -> None:
-        super().__init__("Invalid socket address")
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ OS failures are :class:`NodeSystemError`, an :class:`OSError` carrying Node's
 
 from __future__ import annotations
 
+import builtins
 import errno as _errno
 import math
 from collections.abc import Iterable, Sequence
@@ -366,8 +367,11 @@ class AbortError(NodeError):
         self.cause = cause
 
 
-class TimeoutError(NodeError):
-    """The reason of ``AbortSignal.timeout(ms)`` once it fires."""
+class TimeoutError(NodeError, builtins.TimeoutError):
+    """
+    The reason of ``AbortSignal.timeout(ms)`` once it fires: Node's
+    ``DOMException`` named ``TimeoutError``, and a Python :class:`TimeoutError`.
+    """
 
     code = "ABORT_ERR"
     name = "TimeoutError"
@@ -431,12 +435,12 @@ class NodeSystemError(OSError):
         hostname: str | None = None,
     ) -> None:
         super().__init__(errnum, message)
-        self.code = code if code is not None else errorCode(errnum)
-        self.syscall = syscall
-        self.address = address
-        self.port = port
-        self.hostname = hostname
-        self.message = message
+        self.code: str = code if code is not None else errorCode(errnum)
+        self.syscall: str = syscall
+        self.address: str | None = address
+        self.port: int | None = port
+        self.hostname: str | None = hostname
+        self.message: str = message
         # Set by connect() failures of an attempt bound to a local address and port.
         self.localAddress: str | None = None
         self.localPort: int | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from txnetserver._socket import Socket
+    from txnetserver._socketreading import SocketReading
 
 __all__ = ["Pipe"]
 
@@ -22,7 +22,7 @@ class Pipe:
 
     __slots__ = ("destination", "source")
 
-    def __init__(self, source: Socket, destination: Any) -> None:
+    def __init__(self, source: SocketReading, destination: Any) -> None:
         self.source = source
         self.destination = destination
 

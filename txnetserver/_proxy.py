@@ -26,14 +26,12 @@ from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.python.failure import Failure
 from zope.interface import directlyProvides, implementer, providedBy
 
-from txnetserver._defaults import PROXY_HEADER_TIMEOUT
 from txnetserver._twistedinternals import InvalidProxyHeader, ProxyInfo, V1Parser, V2Parser
 
 if TYPE_CHECKING:
     from txnetserver._server import Server
 
 __all__ = [
-    "PROXY_HEADER_TIMEOUT",
     "UNDECIDED",
     "ProxyHeaderProtocol",
     "canonicalAddress",
@@ -41,9 +39,9 @@ __all__ = [
 ]
 
 # A balancer sends the header with the connection; a peer that sends none is
-# not a balancer (or a scanner holding descriptors): it is closed after
-# PROXY_HEADER_TIMEOUT.  Such connections are not yet sockets, so no Node
-# timeout applies.
+# not a balancer (or a scanner holding descriptors): it is closed after the
+# server's proxyHeaderTimeout.  Such connections are not yet sockets, so no
+# Node timeout applies; they hold a maxConnections slot meanwhile.
 
 # A v2 header's fixed part: the 12-byte signature, version and command,
 # family and protocol, and the length of the rest.  Twisted's V2Parser
@@ -131,6 +129,7 @@ class ProxyHeaderProtocol(ProtocolWrapper):
         self._headerDone = False
         self._start = b""
         self._headerTimer: Any = None
+        self._holdsSlot = False
 
     def makeConnection(self, transport: Any) -> None:
         # Unlike ProtocolWrapper, connect nothing until the header is read;
@@ -138,9 +137,19 @@ class ProxyHeaderProtocol(ProtocolWrapper):
         directlyProvides(self, providedBy(transport))
         self.transport = transport
         self.connected = 1
-        self._headerTimer = self._server._reactor.callLater(
-            PROXY_HEADER_TIMEOUT, self._headerTimedOut
-        )
+        self._holdsSlot = True
+        self._server._awaitingHeader += 1
+        timeout = self._server.proxyHeaderTimeout
+        if timeout > 0:
+            self._headerTimer = self._server._reactor.callLater(
+                timeout / 1000, self._headerTimedOut
+            )
+
+    def _releaseSlot(self) -> None:
+        """The header arrived or never will: the ``maxConnections`` slot is free."""
+        if self._holdsSlot:
+            self._holdsSlot = False
+            self._server._awaitingHeader -= 1
 
     def dataReceived(self, data: bytes) -> None:
         if self._headerDone:
@@ -173,7 +182,12 @@ class ProxyHeaderProtocol(ProtocolWrapper):
         except ValueError:
             self._refuse()
             return
+        if not isinstance(source, (IPv4Address, IPv6Address)):
+            # No IP client (v2 LOCAL, v1 UNKNOWN, or a client on the
+            # balancer's UNIX socket): the balancer's addresses stay.
+            source = destination = None
         self._cancelHeaderTimer()
+        self._releaseSlot()
         self._headerInfo = ProxyInfo(info.header, source, destination)
         self._headerDone = True
         if not self._server.listening:
@@ -204,6 +218,7 @@ class ProxyHeaderProtocol(ProtocolWrapper):
 
     def _refuse(self) -> None:
         self._cancelHeaderTimer()
+        self._releaseSlot()
         self._headerDone = True  # nothing more is parsed or relayed
         self.transport.loseConnection()
 
@@ -233,6 +248,7 @@ class ProxyHeaderProtocol(ProtocolWrapper):
 
     def connectionLost(self, reason: Failure) -> None:  # type: ignore[override]
         self._cancelHeaderTimer()
+        self._releaseSlot()
         protocol = self.wrappedProtocol
         self.wrappedProtocol = None
         if protocol is not None:

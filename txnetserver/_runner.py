@@ -21,6 +21,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from txnetserver._handles import HandleRegistry, handlesFor
+from txnetserver._reactorchoice import globalReactor
 from txnetserver._twistedinternals import exitSignal
 
 __all__ = ["run"]
@@ -131,14 +132,17 @@ def run(main: Callable[..., object], *args: object, reactor: Any = None) -> NoRe
     ...     createServer(lambda socket: socket.pipe(socket)).listen(8000)
     >>> run(main)  # doctest: +SKIP
 
+    Without ``reactor``, it runs Twisted's global reactor; when nothing has
+    installed one yet, that is txnetserver's fast
+    :class:`~txnetserver.reactor.NodeReactor`, and the choice is logged
+    (docs: "Which reactor runs").
+
     :param main: called as ``main(reactor, *args)``.
     :param reactor: the reactor to run; the global one by default.
     :raises RuntimeError: the reactor is already running.
     """
     if reactor is None:
-        from twisted.internet import reactor as globalReactor
-
-        reactor = globalReactor
+        reactor = globalReactor()
     if reactor.running:
         raise RuntimeError(
             "txnetserver.run() owns the reactor: it cannot be called while the reactor is "

@@ -11,9 +11,11 @@ accept path, connection accounting and ``close()``.
 
 from __future__ import annotations
 
+import errno
+import os
 import warnings
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from twisted.internet import error as twistedError
 from twisted.internet.address import UNIXAddress
@@ -41,8 +43,6 @@ from txnetserver._listen import (
     HandleListen,
     TCPListen,
     UNIXListen,
-    normalizeServerOptions,
-    parseCreateServerArgs,
     parseListenArgs,
     resolveListenRequest,
 )
@@ -53,10 +53,21 @@ from txnetserver._ports import (
     listenTCP,
     listenUNIX,
     portFileno,
+    releaseFailedUNIXLock,
 )
+from txnetserver._proxytrust import TrustedSources, isTrustedPeer, trustedProxies
+from txnetserver._reactorchoice import globalReactor
 from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
-from txnetserver._socket import ISocketOwner, Socket
+from txnetserver._serveroptions import normalizeServerOptions, parseCreateServerArgs
+from txnetserver._socket import ISocketOwner, Socket, logSocketFailure
 from txnetserver._tick import nextTick
+from txnetserver._typing import (
+    ConnectionListener,
+    ListenOptions,
+    ServerEventMethod,
+    ServerOptions,
+    StreamServerEndpointLike,
+)
 
 __all__ = ["Server", "createServer"]
 
@@ -73,6 +84,10 @@ class _NodeServerFactory(ServerFactory):
 
     def buildProtocol(self, addr: IAddress | None) -> Any:
         return self.server._accept(addr)
+
+    def logPrefix(self) -> str:
+        """How Twisted's ports name us in the log ("txnetserver.Server starting on 8000")."""
+        return "txnetserver.Server"
 
     def acceptFailed(self, error: OSError) -> None:
         """accept(2) failed for lack of resources: Node's ``'error'`` (``accept EMFILE``)."""
@@ -123,6 +138,15 @@ class Server(EventEmitter):
     >>> server.listen(8000)  # doctest: +SKIP
     """
 
+    if TYPE_CHECKING:
+        # For type checkers only: each known event's listener type (the
+        # methods are EventEmitter's, untouched at run time).
+        on: ServerEventMethod
+        addListener: ServerEventMethod
+        once: ServerEventMethod
+        prependListener: ServerEventMethod
+        prependOnceListener: ServerEventMethod
+
     def __init__(
         self,
         options: object = None,
@@ -143,16 +167,18 @@ class Server(EventEmitter):
         self.highWaterMark: int | float = normalized.highWaterMark
         self.blockList: Any = normalized.blockList
         self.proxyProtocol: bool = normalized.proxyProtocol
+        trusted = normalized.trustedProxies
+        self.trustedProxies: TrustedSources = trustedProxies(None) if trusted is None else trusted
+        self.proxyHeaderTimeout: float = normalized.proxyHeaderTimeout
         self.maxConnections: int | float | None = None
         if reactor is None:
-            from twisted.internet import reactor as globalReactor
-
-            reactor = globalReactor
+            reactor = globalReactor()  # NodeReactor, unless one was chosen already
         self._reactor: Any = reactor
         self.factory: ServerFactory = _NodeServerFactory(self)
         self.listeningPort: IListeningPort | None = None
         self._pipeName: str | None = None
         self._connections = 0
+        self._awaitingHeader = 0  # accepted, PROXY header not read yet
         self._sockets: set[Socket] = set()
         self._listeningId = 1
         self._lookupPending = False
@@ -160,6 +186,11 @@ class Server(EventEmitter):
         self._failuresNow: list[BaseException] | None = None
         self._unref = False
         self._held = False
+        # Receives (socket, message, failure) for failures of application code
+        # on accepted sockets, instead of the log (twistd netserver rate-limits).
+        self._failureObserver: Callable[[Socket, str, Failure], object] | None = None
+        # Told the address of each peer refused for not being a trusted proxy.
+        self._untrustedObserver: Callable[[IAddress | None], object] | None = None
         if connectionListener is not None:
             self.on("connection", connectionListener)
 
@@ -174,6 +205,69 @@ class Server(EventEmitter):
         """Node's ``server.listening``: a listening socket exists."""
         return self.listeningPort is not None
 
+    # The overloads say which argument lists Node takes; the callback may end any of them.
+    @overload
+    def listen(self, callback: Callable[[], object] | None = None, /) -> Server: ...
+    @overload
+    def listen(
+        self,
+        port: int | str | None,
+        host: str | None = None,
+        backlog: int | None = None,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        port: int | str | None,
+        host: str | None,
+        callback: Callable[[], object] | None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self, portOrPath: int | str | None, callback: Callable[[], object] | None, /
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        path: str,
+        backlog: int | None,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        handle: Server | IListeningPort,
+        backlog: int | None = None,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self, handle: Server | IListeningPort, callback: Callable[[], object] | None, /
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        options: ListenOptions | Mapping[str, object],
+        callback: Callable[[], object] | None = None,
+        /,
+        **kwargs: Unpack[ListenOptions],
+    ) -> Server: ...
+    @overload
+    def listen(
+        self, *, callback: Callable[[], object] | None = None, **options: Unpack[ListenOptions]
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        endpoint: StreamServerEndpointLike,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
     def listen(self, *args: Any, **kwargs: Any) -> Server:
         """
         Node's ``server.listen()`` in every overload (``port[, host][, backlog]``,
@@ -193,8 +287,8 @@ class Server(EventEmitter):
 
         An IP address is bound at once.  Before the reactor runs, a host name
         is looked up on the spot (blocking); while it runs, the lookup stays
-        asynchronous, as are endpoints that answer later.  ``'listening'`` still comes on the next
-        tick, as after :meth:`listen`.
+        asynchronous, as are endpoints that answer later.  ``'listening'``
+        still comes on the next tick, as after :meth:`listen`.
 
         :returns: ``True`` if the server is listening now; ``False`` if the
             bind waits for a lookup or an endpoint, whose outcome is emitted
@@ -390,9 +484,18 @@ class Server(EventEmitter):
         if isinstance(error, twistedError.CannotListenError):
             socketError = error.socketError
             errnum = getattr(socketError, "errno", None)
-            port = error.port if isinstance(error.port, int) else -1
-            address = error.interface or (error.port if isinstance(error.port, str) else None)
-            error = uvExceptionWithHostPort(errnum or 22, "listen", address, port)
+            where = error.port
+            if isinstance(where, bytes):
+                where = os.fsdecode(where)
+            if isinstance(where, str):  # a UNIX path
+                releaseFailedUNIXLock(where)
+                address, port = where, -1
+                if socketError == "Cannot acquire lock":
+                    # PATH.lock names a live process: the path is in use.
+                    errnum = errno.EADDRINUSE
+            else:
+                address, port = error.interface, where
+            error = uvExceptionWithHostPort(errnum or errno.EINVAL, "listen", address, port)
         self._listenFailed(error)
 
     def _wireSignal(self, signal: Any) -> None:
@@ -415,10 +518,31 @@ class Server(EventEmitter):
         the header first (:mod:`txnetserver._proxy`), then :meth:`_admit`.
         """
         if self.proxyProtocol:
-            from txnetserver._proxy import ProxyHeaderProtocol
-
-            return ProxyHeaderProtocol(self)
+            return self._acceptProxied(addr)
         return self._admit(addr)
+
+    def _acceptProxied(self, addr: IAddress | None) -> Protocol | Socket | None:
+        """
+        The real peer of a ``proxyProtocol`` server: ``maxConnections`` (a
+        connection waiting for its header holds a slot) → ``'drop'``;
+        ``blockList`` → close; not in ``trustedProxies`` → close; otherwise
+        read the header, then :meth:`_admit` the client it names.
+        """
+        maxConnections = self.maxConnections
+        held = self._connections + self._awaitingHeader
+        if maxConnections is not None and held >= maxConnections:
+            return _DropConnection(self)
+        host = getattr(addr, "host", None)
+        if self.blockList is not None and host is not None and self.blockList.checkPeer(host):
+            return _RefuseConnection()
+        if not isTrustedPeer(self.trustedProxies, addr):
+            observer = self._untrustedObserver
+            if observer is not None:
+                observer(addr)
+            return _RefuseConnection()
+        from txnetserver._proxy import ProxyHeaderProtocol
+
+        return ProxyHeaderProtocol(self)
 
     def _admit(self, addr: IAddress | None) -> Protocol | Socket | None:
         """
@@ -429,20 +553,25 @@ class Server(EventEmitter):
         """
         maxConnections = self.maxConnections
         # Node 22 rule: any non-null limit counts, so 0 refuses everything.
-        if maxConnections is not None and self._connections >= maxConnections:
+        # Connections still waiting for a PROXY header hold slots too.
+        held = self._connections + self._awaitingHeader
+        if maxConnections is not None and held >= maxConnections:
             return _DropConnection(self)
         blockList = self.blockList
         if blockList is not None:
             host = getattr(addr, "host", None)
             if host is not None and blockList.checkPeer(host):
                 return _RefuseConnection()
-        return Socket(
+        return Socket._accepted(
             self,
-            owner=self,
+            self,
+            reactor=self._reactor,
             allowHalfOpen=self.allowHalfOpen,
             pauseOnConnect=self.pauseOnConnect,
             highWaterMark=self.highWaterMark,
-            reactor=self._reactor,
+            noDelay=self.noDelay,
+            keepAlive=self.keepAlive,
+            keepAliveInitialDelay=self.keepAliveInitialDelay,
         )
 
     def _acceptFailed(self, error: OSError) -> None:
@@ -452,17 +581,21 @@ class Server(EventEmitter):
     # -- ISocketOwner: the sockets it accepted report here -------------------------
 
     def socketConnected(self, socket: Socket) -> None:
-        """An accepted socket has its transport: count it, apply options, ``'connection'``."""
+        """An accepted socket has its transport and TCP options: count it, ``'connection'``."""
         self._connections += 1
         self._sockets.add(socket)
-        if self.noDelay:
-            socket.setNoDelay(True)
-        if self.keepAlive:
-            socket.setKeepAlive(True, self.keepAliveInitialDelay * 1000)
         try:
             self.emit("connection", socket)
         except BaseException as e:
             socket._listenerFailed(e)
+
+    def socketFailed(self, socket: Socket, message: str, failure: Failure) -> None:
+        """A listener of an accepted socket failed: to the failure observer, or logged."""
+        observer = self._failureObserver
+        if observer is not None:
+            observer(socket, message, failure)
+        else:
+            logSocketFailure(socket, message, failure)
 
     def socketClosed(self, socket: Socket) -> None:
         """An accepted socket is destroyed: count it out; ``'close'`` if it was the last."""
@@ -547,6 +680,21 @@ class Server(EventEmitter):
             return self._endpointPath
         return self._pipeName
 
+    def tcpAddress(self) -> AddressInfo:
+        """
+        Ours: :meth:`address` for a server listening on TCP, typed as
+        :class:`AddressInfo` so that ``server.tcpAddress().port`` needs no
+        narrowing. Raises :class:`~txnetserver.errors.ERR_SERVER_NOT_RUNNING`
+        when the server is not listening, and :class:`ValueError` when it
+        listens on something other than TCP (a UNIX socket).
+        """
+        address = self.address()
+        if isinstance(address, AddressInfo) and self.listening:
+            return address
+        if not self.listening:
+            raise ERR_SERVER_NOT_RUNNING()
+        raise ValueError(f"the server listens on {address!r}, not on TCP")
+
     def getConnections(
         self, callback: Callable[[BaseException | None, int], object] | None = None
     ) -> Server:
@@ -600,6 +748,23 @@ class Server(EventEmitter):
                 registry.release(self)
 
 
+@overload
+def createServer(
+    connectionListener: ConnectionListener | None = None,
+    /,
+    *,
+    reactor: Any = None,
+    **options: Unpack[ServerOptions],
+) -> Server: ...
+@overload
+def createServer(
+    options: ServerOptions | Mapping[str, object] | None,
+    connectionListener: ConnectionListener | None = None,
+    /,
+    *,
+    reactor: Any = None,
+    **kwargs: Unpack[ServerOptions],
+) -> Server: ...
 def createServer(
     options: object = None,
     connectionListener: Callable[..., object] | None = None,

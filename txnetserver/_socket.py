@@ -1,12 +1,20 @@
 """
-``txnetserver.Socket``: an accepted connection with Node's ``net.Socket`` API.
+``txnetserver.Socket``: a TCP or UNIX connection with Node's ``net.Socket`` API.
 
 One object per connection is both the Twisted protocol (``dataReceived``,
 ``readConnectionLost``, ``connectionLost``) and the Node stream (``'data'``,
 ``'end'``, ``'close'``), and the streaming producer the transport pauses when
 its write buffer passes ``highWaterMark`` (``write()`` → ``False``, then
 ``'drain'``).  The bridge from Twisted callbacks to Node events lives here and
-nowhere else.
+nowhere else; the state it moves is :mod:`txnetserver._lifecycle`'s.
+
+The class is assembled from one mixin per concept, each owning a module:
+:mod:`~txnetserver._socketreading` (``'data'``, pause/resume, pipe,
+``'end'``), :mod:`~txnetserver._socketwriting` (write, backpressure, end,
+``'finish'``), :mod:`~txnetserver._timeouts` (``setTimeout``) and
+:mod:`~txnetserver._socketinfo` (addresses, ``readyState``, TCP options).
+This module keeps construction, the Twisted protocol callbacks, closing and
+process lifetime.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet import error as _twistedError
 from twisted.internet.interfaces import (
     IHalfCloseableProtocol,
+    IHandshakeListener,
     IProtocol,
     IPushProducer,
     ITransport,
@@ -28,32 +37,35 @@ from twisted.python.failure import Failure
 from zope.interface import Interface, implementer
 
 from txnetserver._address import AddressInfo
-from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK
-from txnetserver._encoding import decoderFor, encodeChunk, normalizeEncoding
-from txnetserver._errors import (
-    ERR_SOCKET_CLOSED,
-    ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
-    ERR_STREAM_DESTROYED,
-    ERR_STREAM_WRITE_AFTER_END,
-    epipeAfterEnd,
-    errnoException,
-)
+from txnetserver._connecting import SocketConnect
+from txnetserver._errors import ERR_SOCKET_CLOSED_BEFORE_CONNECTION, errnoException
 from txnetserver._handles import handlesFor
-from txnetserver._lifecycle import INITIAL, Event, Reading, SocketState
-from txnetserver._pipe import Pipe
+from txnetserver._lifecycle import (
+    ATTACH,
+    CONNECT,
+    DESTROY,
+    INITIAL,
+    PEER_EOF,
+    Event,
+    SocketState,
+)
+from txnetserver._reactorchoice import globalReactor
 from txnetserver._socketinfo import _UNSET, SocketInfo
+from txnetserver._socketoptions import normalizeSocketOptions
+from txnetserver._socketreading import SocketReading
+from txnetserver._socketwriting import SocketWriting, WriteCallback
 from txnetserver._tick import nextTick
 from txnetserver._timeouts import SocketTimeouts
 from txnetserver._transport import nodeTransportFor
 
 if TYPE_CHECKING:
+    from txnetserver._connector import Connection
     from txnetserver._server import Server
+    from txnetserver._typing import SocketEventMethod
 
 __all__ = ["ISocketOwner", "Socket"]
 
 _log = Logger()
-
-WriteCallback = Callable[[BaseException | None], object]
 
 
 class ISocketOwner(Interface):
@@ -69,30 +81,46 @@ class ISocketOwner(Interface):
     def socketClosed(socket: Socket) -> None:
         """``socket`` is destroyed: count it out, before its ``'close'`` is emitted."""
 
+    def socketFailed(socket: Socket, message: str, failure: Failure) -> None:
+        """
+        A listener of ``socket`` failed (``message`` is a log format naming
+        ``{socket}``): report it, e.g. with :func:`logSocketFailure`.
+        """
 
-@implementer(IProtocol, IHalfCloseableProtocol, IPushProducer)
-class Socket(SocketInfo, SocketTimeouts):
+
+def logSocketFailure(socket: Socket, message: str, failure: Failure) -> None:
+    """Log a failure of ``socket``'s application code through ``twisted.logger``."""
+    _log.failure(message, failure, socket=socket)
+
+
+@implementer(IProtocol, IHalfCloseableProtocol, IPushProducer, IHandshakeListener)
+class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketConnect):
     """
-    An accepted connection, as Node's ``net.Socket`` (server side).
+    Node's ``net.Socket``: a connection a :class:`~txnetserver.Server`
+    accepted, or one made with ``Socket([options])`` whose transport comes
+    later (Twisted's ``makeConnection``, as a client endpoint gives it).
 
     Events: ``'data'`` (``bytes``, or ``str`` after :meth:`setEncoding`),
     ``'end'`` (the peer sent FIN), ``'finish'`` (our FIN went out after every
     queued byte), ``'close'(hadError)``, ``'error'(err)``, ``'timeout'``,
-    ``'drain'``.  ``socket.transport`` is the Twisted transport, as an
-    :class:`~txnetserver.interfaces.INodeTransport` (txnetserver's own
-    transports are; any other comes wrapped by ``nodeTransportFor``).
+    ``'drain'``; over TLS, ``'secure'`` once the handshake is done (as
+    Node's ``TLSSocket``).  ``socket.transport`` is the Twisted transport.
     """
 
     __slots__ = (
         "_connectQueue",
+        "_connection",
         "_decoder",
         "_destroyError",
         "_echoListener",
         "_exactBuffer",
         "_flowing",
+        "_keepAlive",
+        "_keepAliveInitialDelay",
         "_lastActive",
         "_local",
         "_needDrain",
+        "_noDelay",
         "_owner",
         "_pausedBytes",
         "_pendingWriteCallbacks",
@@ -117,30 +145,102 @@ class Socket(SocketInfo, SocketTimeouts):
         "writableHighWaterMark",
     )
 
-    def __init__(
-        self,
-        server: Server | None = None,
-        *,
-        owner: ISocketOwner | None = None,
-        allowHalfOpen: object = False,
-        pauseOnConnect: bool = False,
-        highWaterMark: int | float = DEFAULT_HIGH_WATER_MARK,
-        reactor: Any = None,
-    ) -> None:
-        super().__init__()
-        if reactor is None:
-            from twisted.internet import reactor as _globalReactor
+    if TYPE_CHECKING:
+        # For type checkers only: each known event's listener type (the
+        # methods are SocketReading's and EventEmitter's, untouched at run time).
+        on: SocketEventMethod
+        addListener: SocketEventMethod
+        once: SocketEventMethod
+        prependListener: SocketEventMethod
+        prependOnceListener: SocketEventMethod
 
-            reactor = _globalReactor
+    def __init__(self, options: object = None, /, *, reactor: Any = None, **kwargs: object) -> None:
+        """
+        Node's ``new net.Socket([options])``: a socket with no connection yet
+        (``pending``) until ``connect()``, or a Twisted client endpoint through
+        :meth:`makeConnection`, gives it a transport.  ``options`` (a mapping,
+        or keyword arguments): ``allowHalfOpen``, ``highWaterMark`` (or
+        ``readableHighWaterMark``/``writableHighWaterMark``), ``noDelay``,
+        ``keepAlive``, ``keepAliveInitialDelay`` (ms), ``signal``, ``fd``.
+        """
+        super().__init__()
+        normalized = normalizeSocketOptions(options, kwargs)
+        self._setUp(
+            reactor,
+            None,
+            None,
+            allowHalfOpen=normalized.allowHalfOpen,
+            pauseOnConnect=False,
+            readableHighWaterMark=normalized.readableHighWaterMark,
+            writableHighWaterMark=normalized.writableHighWaterMark,
+            noDelay=normalized.noDelay,
+            keepAlive=normalized.keepAlive,
+            keepAliveInitialDelay=normalized.keepAliveInitialDelay,
+        )
+        if normalized.signal is not None:
+            self._watchSignal(normalized.signal)
+
+    @classmethod
+    def _accepted(
+        cls,
+        owner: ISocketOwner,
+        server: Server | None,
+        *,
+        reactor: Any,
+        allowHalfOpen: object,
+        pauseOnConnect: bool,
+        highWaterMark: int | float,
+        noDelay: bool,
+        keepAlive: bool,
+        keepAliveInitialDelay: int,
+    ) -> Socket:
+        """A socket for an accepted connection, with its server's (validated) options."""
+        sock = cls.__new__(cls)
+        super(Socket, sock).__init__()
+        sock._setUp(
+            reactor,
+            owner,
+            server,
+            allowHalfOpen=allowHalfOpen,
+            pauseOnConnect=pauseOnConnect,
+            readableHighWaterMark=highWaterMark,
+            writableHighWaterMark=highWaterMark,
+            noDelay=noDelay,
+            keepAlive=keepAlive,
+            keepAliveInitialDelay=keepAliveInitialDelay,
+        )
+        return sock
+
+    def _setUp(
+        self,
+        reactor: Any,
+        owner: ISocketOwner | None,
+        server: Server | None,
+        *,
+        allowHalfOpen: object,
+        pauseOnConnect: bool,
+        readableHighWaterMark: int | float,
+        writableHighWaterMark: int | float,
+        noDelay: bool,
+        keepAlive: bool,
+        keepAliveInitialDelay: int,
+    ) -> None:
+        if reactor is None:
+            reactor = globalReactor()  # NodeReactor, unless one was chosen already
         self._reactor = reactor
-        self.server = server
         self._owner = owner
+        self.server: Server | None = server
         self.transport: Any = None
-        self.allowHalfOpen = allowHalfOpen
-        self.readableHighWaterMark = highWaterMark
-        self.writableHighWaterMark = highWaterMark
-        self.bytesRead = 0
-        self.bytesWritten = 0
+        self.allowHalfOpen: object = allowHalfOpen
+        self.readableHighWaterMark: int | float = readableHighWaterMark
+        self.writableHighWaterMark: int | float = writableHighWaterMark
+        # TCP options set before there is a transport (Node's kSetNoDelay,
+        # kSetKeepAlive): applied by makeConnection.
+        self._noDelay = noDelay
+        self._keepAlive = keepAlive
+        self._keepAliveInitialDelay = keepAliveInitialDelay
+        self.bytesRead: int = 0
+        self.bytesWritten: int = 0
         # Where the connection, reading and writing sides are (_lifecycle.py):
         # every flag Node reports is read from it.
         self._state: SocketState = INITIAL
@@ -153,7 +253,9 @@ class Socket(SocketInfo, SocketTimeouts):
         self._decoder: Any = None
         self._needDrain = False
         # Writes (chunk, callback) made while connecting, sent once connected.
-        self._connectQueue: list[tuple[bytes, WriteCallback | None]] = []
+        self._connectQueue: list[tuple[bytes, WriteCallback | None]] | None = None
+        # The connect() under way or done (outgoing sockets only).
+        self._connection: Connection | None = None
         self._queuedLength = 0
         # Our transports pause us exactly when their buffer reaches
         # highWaterMark.  Others (TLS) pause for reasons of their own (a
@@ -173,42 +275,40 @@ class Socket(SocketInfo, SocketTimeouts):
         self._remote: AddressInfo | Any | None = _UNSET
         self._local: AddressInfo | Any | None = _UNSET
 
-    def __repr__(self) -> str:
-        return f"<Socket {self.readyState} remote={self._peerText()}>"
-
-    def _peerText(self) -> str:
-        peer = self._remote if self._remote is not _UNSET else None
-        return f"{peer.address}:{peer.port}" if isinstance(peer, AddressInfo) else "-"
-
     # -- the lifecycle (txnetserver._lifecycle) -----------------------------------
 
     def _move(self, event: Event) -> SocketState:
         """Take one transition of the lifecycle table (a bug raises ``LifecycleError``)."""
-        state = self._state = self._state.after(event)
-        return state
+        state = self._state
+        following = state.transitions.get(event)
+        if following is None:
+            return state.after(event)  # raises, naming the event and the state
+        self._state = following
+        return following
 
     def _startConnecting(self) -> None:
         """
         ``connect()`` began (Node's ``connecting``, ``readyState`` ``'opening'``):
         writes and ``end()`` are queued until :meth:`makeConnection`.
         """
-        self._move(Event.CONNECT)
+        self._move(CONNECT)
 
     def _markDestroyed(self) -> None:
         """The one way into ``destroyed``: no more I/O, no idle timer, no longer counted."""
-        self._move(Event.DESTROY)
+        self._move(DESTROY)
         self._cancelTimer()
         # Node counts the socket out synchronously, before its 'close'.
         self._untrack()
 
     def _closeWithoutTransport(self, error: BaseException | None) -> None:
         """A destroyed socket that never had a transport: ``'close'`` comes from here."""
-        queue, self._connectQueue = self._connectQueue, []
+        self._cancelConnect()
+        queue, self._connectQueue = self._connectQueue, None
         self._queuedLength = 0
         if self._refed:
             handlesFor(self._reactor).release(self)
         nextTick(self._reactor, self._emitClose, error)
-        for _, callback in queue:
+        for _, callback in queue or ():
             if callback is not None:
                 # Node fails the writes queued while connecting after 'close'.
                 nextTick(self._reactor, callback, ERR_SOCKET_CLOSED_BEFORE_CONNECTION())
@@ -226,7 +326,7 @@ class Socket(SocketInfo, SocketTimeouts):
         send what was written (and ``end()``) while connecting.
         """
         endQueued = self._state.writableEnded
-        self._move(Event.ATTACH)
+        self._move(ATTACH)
         node = nodeTransportFor(transport)
         self.transport = node
         node.registerProducer(self, True)
@@ -236,46 +336,26 @@ class Socket(SocketInfo, SocketTimeouts):
             # pauseOnConnect: the kernel buffers what arrives until resume().
             self._readPaused = True
             node.pauseProducing()
+        if self._noDelay:
+            self.setNoDelay(True)
+        if self._keepAlive:
+            self.setKeepAlive(True, self._keepAliveInitialDelay * 1000)
         if self._refed:
             handlesFor(self._reactor).hold(self)
-        queue, self._connectQueue = self._connectQueue, []
+        queue, self._connectQueue = self._connectQueue, None
         owner = self._owner
         if owner is not None:
             self._tracked = True
             owner.socketConnected(self)
         else:
             self.connectionMade()
-        if queue or endQueued:
-            self._sendQueued(queue, endQueued)
-
-    def _sendQueued(self, queue: list[tuple[bytes, WriteCallback | None]], end: bool) -> None:
-        """The writes, then the ``end()``, made while connecting, in order (Node's afterConnect)."""
-        self._queuedLength = 0
-        if queue and not self._state.destroyed:
-            transport = self.transport
-            drainDue, self._needDrain = self._needDrain, False
-            total = 0
-            for chunk, _ in queue:
-                transport.write(chunk)
-                total += len(chunk)
-            if self._pausedBytes is not None:
-                self._pausedBytes += total
-                if self._pausedBytes >= self.writableHighWaterMark:
-                    self._needDrain = True
-            callbacks = [callback for _, callback in queue if callback is not None]
-            if self._needDrain or self._pausedBytes is not None:
-                self._pendingWriteCallbacks.extend(callbacks)
-            else:
-                for callback in callbacks:
-                    nextTick(self._reactor, callback, None)
-            if drainDue and not self._needDrain:
-                # The transport took it all without pausing us: no resumeProducing follows.
-                nextTick(self._reactor, self._emitDrain)
-        if end and not self._state.destroyed:
-            self._sendFin()
+        if queue is not None or endQueued:
+            self._sendQueued(queue or [], endQueued)
 
     def connectionMade(self) -> None:
-        """IProtocol: nothing to do; :meth:`makeConnection` did it."""
+        """IProtocol: an outgoing socket announces ``'connect'`` and ``'ready'``."""
+        if self._connection is not None:
+            self._afterConnect()
 
     def dataReceived(self, data: bytes) -> None:
         """IProtocol: bytes from the peer become ``'data'`` (or are buffered)."""
@@ -315,7 +395,7 @@ class Socket(SocketInfo, SocketTimeouts):
 
     def readConnectionLost(self) -> None:
         """IHalfCloseableProtocol: the peer sent FIN."""
-        self._move(Event.PEER_EOF)
+        self._move(PEER_EOF)
         if not self._readBuffer:
             self._emitEnd()
 
@@ -341,7 +421,7 @@ class Socket(SocketInfo, SocketTimeouts):
                 # A clean close with no half-close first (TLS, transports
                 # without IHalfCloseableTransport) is the peer's FIN: Node
                 # emits 'end' before 'close'.
-                self._move(Event.PEER_EOF)
+                self._move(PEER_EOF)
                 if not self._readBuffer:
                     self._emitEnd()
         if not self._state.destroyed:
@@ -353,319 +433,6 @@ class Socket(SocketInfo, SocketTimeouts):
         # Queued after the server's own 'close', as in Node: the server
         # closes before its last socket does.
         nextTick(self._reactor, self._emitClose, error)
-
-    # -- IPushProducer: the transport's write buffer --------------------------
-
-    def pauseProducing(self) -> None:
-        """IPushProducer: the transport's buffer reached ``highWaterMark``."""
-        if self._exactBuffer:
-            self._needDrain = True
-        elif self._pausedBytes is None:
-            self._pausedBytes = 0
-
-    def resumeProducing(self) -> None:
-        """IPushProducer: the transport flushed its buffer: ``'drain'``."""
-        self._pausedBytes = None
-        self._flushWriteCallbacks()
-        if self._needDrain:
-            self._needDrain = False
-            self._emitDrain()
-
-    def _emitDrain(self) -> None:
-        try:
-            self.emit("drain")
-        except BaseException as e:
-            self._listenerFailed(e)
-
-    def _flushWriteCallbacks(self) -> None:
-        callbacks = self._pendingWriteCallbacks
-        if callbacks:
-            self._pendingWriteCallbacks = []
-            for callback in callbacks:
-                callback(None)
-
-    def stopProducing(self) -> None:
-        """IPushProducer: the transport is going away; ``connectionLost`` follows."""
-
-    # -- reading ----------------------------------------------------------------
-
-    def on(self, eventName: Any, listener: Callable[..., object]) -> Socket:
-        """Node's ``readable.on``: a ``'data'`` listener starts the flow unless paused."""
-        self._addListener(eventName, listener, False)
-        if eventName == "data" and self._flowing is not False:
-            self.resume()
-        return self
-
-    addListener = on
-
-    def once(self, eventName: Any, listener: Callable[..., object]) -> Socket:
-        """Node's ``readable.once``: as :meth:`on`, for one event."""
-        super().once(eventName, listener)
-        if eventName == "data" and self._flowing is not False:
-            self.resume()
-        return self
-
-    def pause(self) -> Socket:
-        """Node's ``socket.pause()``: stop ``'data'`` and stop reading."""
-        self._flowing = False
-        self._updateReading()
-        return self
-
-    def resume(self) -> Socket:
-        """Node's ``socket.resume()``: (re)start ``'data'``; buffered data first."""
-        self._flowing = True
-        if self._readBuffer or self._state.reading is Reading.PEER_ENDED:
-            nextTick(self._reactor, self._flow)
-        self._updateReading()
-        return self
-
-    def isPaused(self) -> bool:
-        """Node's ``readable.isPaused()``."""
-        return self._flowing is False
-
-    @property
-    def readableFlowing(self) -> bool | None:
-        """Node's ``readable.readableFlowing``."""
-        return self._flowing
-
-    def setEncoding(self, encoding: str = "utf8") -> Socket:
-        """Node's ``setEncoding``: ``'data'`` becomes ``str``, never splitting a character."""
-        self._decoder = decoderFor(normalizeEncoding(encoding))
-        return self
-
-    def _flow(self) -> None:
-        """Deliver buffered data while flowing, then a pending ``'end'``."""
-        try:
-            while self._flowing and self._readBuffer and not self._state.destroyed:
-                chunk = self._readBuffer.pop(0)
-                self._readBufferLength -= len(chunk)
-                if self._decoder is None:
-                    self.emit("data", chunk)
-                else:
-                    text = self._decoder.decode(chunk)
-                    if text:
-                        self.emit("data", text)
-        except BaseException as e:
-            self._listenerFailed(e)
-            return
-        if self._state.peerEnded and not self._readBuffer:
-            self._emitEnd()
-        else:
-            self._updateReading()
-
-    def _updateReading(self) -> None:
-        # Read while someone may consume and the buffer is under the mark
-        # (Node reads ahead up to highWaterMark, then stops the handle).
-        state = self._state
-        want = (
-            self._flowing is not False
-            and self._readBufferLength < self.readableHighWaterMark
-            and state.reading is Reading.READING
-            and not state.destroyed
-        )
-        transport = self.transport
-        if transport is None:
-            return
-        if want and self._readPaused:
-            self._readPaused = False
-            transport.resumeProducing()
-        elif not want and not self._readPaused:
-            self._readPaused = True
-            transport.pauseProducing()
-
-    def _emitEnd(self) -> None:
-        if not self._state.allows(Event.EMIT_END):  # emitted already, or destroyed
-            return
-        self._move(Event.EMIT_END)
-        try:
-            self.emit("end")
-        except BaseException as e:
-            self._listenerFailed(e)
-            return
-        if not self.allowHalfOpen:
-            # Node ends our side right after the 'end' listeners ran (writes in
-            # them still go out); later writes get EPIPE.
-            self.end()
-        state = self._state
-        if state.writableFinished and not state.destroyed and self.transport is not None:
-            # Our FIN went out earlier: both directions are done now.
-            self.transport.loseConnection()
-
-    # -- writing ----------------------------------------------------------------
-
-    def write(
-        self,
-        data: str | bytes | bytearray | memoryview,
-        encoding: str | WriteCallback | None = None,
-        callback: WriteCallback | None = None,
-    ) -> bool:
-        """
-        Node's ``socket.write``: queue ``data``; ``False`` once the buffer
-        reaches ``highWaterMark`` (wait for ``'drain'``).  ``callback(err)``
-        runs once the data is handed on.
-        """
-        if type(data) is bytes and encoding is None:
-            chunk = data  # the per-chunk case of every echo
-        else:
-            if callable(encoding):
-                callback, encoding = encoding, None
-            chunk = encodeChunk(data, encoding)
-        if not self._state.sending:
-            return self._writeWithoutTransport(chunk, callback)
-        self.bytesWritten += len(chunk)
-        if self._timeoutSeconds:
-            self._touch()
-        self.transport.write(chunk)
-        if self._pausedBytes is not None:  # paused by a transport of others
-            self._pausedBytes += len(chunk)
-            if self._pausedBytes >= self.writableHighWaterMark:
-                self._needDrain = True
-        if callback is not None:
-            if self._needDrain or self._pausedBytes is not None:
-                self._pendingWriteCallbacks.append(callback)
-            else:
-                nextTick(self._reactor, callback, None)
-        return not self._needDrain
-
-    def _writeWithoutTransport(self, chunk: bytes, callback: WriteCallback | None) -> bool:
-        """``write()`` when it cannot go to a transport: queued, or an error."""
-        state = self._state
-        if not state.writable:
-            self._writeAfterEnd(callback)
-            return False
-        if state.connecting:
-            # Node counts bytes queued while connecting as written and buffered.
-            self._connectQueue.append((chunk, callback))
-            self.bytesWritten += len(chunk)
-            self._queuedLength += len(chunk)
-            if self._queuedLength >= self.writableHighWaterMark:
-                self._needDrain = True
-            return not self._needDrain
-        # new Socket() with no connect(): Node's ERR_SOCKET_CLOSED (lib/net.js _writeGeneric).
-        error = ERR_SOCKET_CLOSED()
-        if callback is not None:
-            nextTick(self._reactor, callback, error)
-        self.destroy(error)
-        return False
-
-    def _writeAfterEnd(self, callback: WriteCallback | None) -> None:
-        error: BaseException
-        state = self._state
-        if state.writableEnded and state.readableEnded and not self.allowHalfOpen:
-            # Node's writeAfterFIN (lib/net.js): the peer ended a socket that
-            # does not allow half-open ones, and our side has ended too.
-            error = epipeAfterEnd()
-        elif state.destroyed:
-            error = ERR_STREAM_DESTROYED("write")
-        else:
-            error = ERR_STREAM_WRITE_AFTER_END()
-        if callback is not None:
-            nextTick(self._reactor, callback, error)
-        self.destroy(error)
-
-    def end(
-        self,
-        data: str | bytes | bytearray | memoryview | WriteCallback | None = None,
-        encoding: str | WriteCallback | None = None,
-        callback: WriteCallback | None = None,
-    ) -> Socket:
-        """Node's ``socket.end([data])``: send FIN after everything queued."""
-        if callable(data):
-            callback, data = data, None
-        elif callable(encoding):
-            callback, encoding = encoding, None
-        if data is not None and not self._state.writableEnded:
-            self.write(data, encoding)
-        if callback is not None:
-            self.once("finish", callback)
-        if not self._state.allows(Event.END):  # ended already, or destroyed
-            return self
-        self._move(Event.END)
-        if self.transport is not None:
-            self._sendFin()
-        return self
-
-    def _sendFin(self) -> None:
-        """Our FIN after everything queued: :meth:`end`, or a connect after an ``end()``."""
-        transport = self.transport
-        # A paused streaming producer would stop Twisted from finishing the
-        # close once the buffer empties; nothing is written after end().
-        transport.unregisterProducer()
-        if self._state.peerEnded:
-            transport.loseConnection()
-        else:
-            transport.loseWriteConnection()
-
-    def _emitFinish(self) -> None:
-        if self._state.writableFinished:
-            return
-        self._move(Event.FINISH)
-        self._flushWriteCallbacks()
-        try:
-            self.emit("finish")
-        except BaseException as e:
-            self._listenerFailed(e)
-
-    @property
-    def writableLength(self) -> int:
-        """Node's ``writableLength``: bytes queued and not yet sent."""
-        if self.transport is None:
-            return self._queuedLength  # written while connecting
-        if self._exactBuffer:
-            return int(self.transport.writableLength)
-        return self._pausedBytes or 0  # what a transport of others holds paused
-
-    @property
-    def writableNeedDrain(self) -> bool:
-        """Node's ``writableNeedDrain``: ``write()`` returned ``False``, no ``'drain'`` yet."""
-        return self._needDrain
-
-    @property
-    def writable(self) -> bool:
-        """Node's ``writable``: ``write()`` would queue data."""
-        return self._state.writable
-
-    @property
-    def writableEnded(self) -> bool:
-        """Node's ``writableEnded``: :meth:`end` was called."""
-        return self._state.writableEnded
-
-    @property
-    def writableFinished(self) -> bool:
-        """Node's ``writableFinished``: ``'finish'`` was emitted."""
-        return self._state.writableFinished
-
-    @property
-    def readable(self) -> bool:
-        """Node's ``readable``."""
-        return self._state.readable
-
-    @property
-    def readableEnded(self) -> bool:
-        """Node's ``readableEnded``: ``'end'`` was emitted."""
-        return self._state.readableEnded
-
-    # -- piping -----------------------------------------------------------------
-
-    def pipe(self, destination: Any, end: bool = True) -> Any:
-        """
-        Node's ``readable.pipe(destination)``: write every chunk to
-        ``destination``, pausing while it asks for ``'drain'``; end it on
-        ``'end'``.  ``socket.pipe(socket)`` is an echo server.
-        """
-        piped = Pipe(self, destination)
-        destination.on("drain", piped.onDrain)
-        destination.on("close", piped.cleanup)
-        if end:
-            self.on("end", piped.onEnd)
-        onData = piped.onData
-        self.on("data", onData)
-        if destination is self:
-            self._echoListener = onData  # used while it is the only 'data' listener
-        destination.emit("pipe", self)
-        if self._flowing is not True:
-            self.resume()
-        return destination
 
     # -- closing ------------------------------------------------------------------
 
@@ -700,13 +467,31 @@ class Socket(SocketInfo, SocketTimeouts):
             try:
                 self.emit("error", error)
             except BaseException as e:
-                # Deliberate divergence (docs/differences.md): an unhandled socket error is
-                # logged, not fatal; the server keeps serving.
-                _log.failure("Unhandled 'error' on {socket}", Failure(e), socket=self)
+                # Deliberate divergence (docs/differences.md): an unhandled socket
+                # error is logged, not fatal; the server keeps serving.
+                self._logFailure("Unhandled 'error' on {socket}", Failure(e))
         try:
             self.emit("close", error is not None)
         except BaseException as e:
-            _log.failure("Exception in a 'close' listener of {socket}", Failure(e), socket=self)
+            self._logFailure("Exception in a 'close' listener of {socket}", Failure(e))
+
+    def _logFailure(self, message: str, failure: Failure) -> None:
+        """
+        A failure of this socket's application code: its owner's to report
+        (``twistd netserver`` rate-limits them), or logged.
+        """
+        owner = self._owner
+        if owner is not None:
+            owner.socketFailed(self, message, failure)
+        else:
+            logSocketFailure(self, message, failure)
+
+    def handshakeCompleted(self) -> None:
+        """Twisted's ``IHandshakeListener``: the TLS handshake is done; ``'secure'``."""
+        try:
+            self.emit("secure")
+        except BaseException as e:
+            self._listenerFailed(e)
 
     def _untrack(self) -> None:
         if self._tracked:
@@ -719,7 +504,7 @@ class Socket(SocketInfo, SocketTimeouts):
         """A listener raised inside a reactor callback: log it, destroy this socket."""
         if isinstance(error, (KeyboardInterrupt, SystemExit)):
             raise error
-        _log.failure("Exception in a listener of {socket}", Failure(error), socket=self)
+        self._logFailure("Exception in a listener of {socket}", Failure(error))
         if not self._state.destroyed:
             self._markDestroyed()
             if self.transport is not None:
@@ -739,7 +524,8 @@ class Socket(SocketInfo, SocketTimeouts):
         """Node's ``socket.ref()``: this socket keeps a :func:`run` process alive."""
         if not self._refed:
             self._refed = True
-            if self.transport is not None and not self._state.destroyed:
+            state = self._state
+            if (self.transport is not None or state.connecting) and not state.destroyed:
                 handlesFor(self._reactor).hold(self)
         return self
 

@@ -1,5 +1,5 @@
 """
-What an accepted socket *is*, as Node reports it: addresses (cached the way
+What a socket *is*, as Node reports it: addresses (cached the way
 Node caches them), ``readyState`` and the TCP options.  A mixin of
 :class:`txnetserver.Socket`, which owns the attributes it reads.
 """
@@ -27,11 +27,19 @@ class SocketInfo:
     _state: SocketState
     _remote: Any
     _local: Any
+    # bool, bool, int seconds; Any because mypy cannot see Socket's slots from
+    # this slotted mixin (it checks assignments against this class's own).
+    _noDelay: Any
+    _keepAlive: Any
+    _keepAliveInitialDelay: Any
 
     # -- socket options -----------------------------------------------------------
 
     def setNoDelay(self, noDelay: bool = True) -> Self:
         """Node's ``socket.setNoDelay([noDelay])``: TCP_NODELAY (Nagle off)."""
+        if self.transport is None:
+            self._noDelay = bool(noDelay)  # for the connection to come (Node's kSetNoDelay)
+            return self
         setter = getattr(self.transport, "setTcpNoDelay", None)
         if setter is not None and not self._state.destroyed:
             setter(bool(noDelay))
@@ -40,17 +48,28 @@ class SocketInfo:
     def setKeepAlive(self, enable: bool = False, initialDelay: float = 0) -> Self:
         """Node's ``socket.setKeepAlive([enable][, initialDelay])``, delay in ms."""
         transport = self.transport
+        seconds = int(initialDelay / 1000) if initialDelay else 0
+        if transport is None:
+            # For the connection to come (Node's kSetKeepAlive).
+            self._keepAlive, self._keepAliveInitialDelay = bool(enable), seconds
+            return self
         setter = getattr(transport, "setTcpKeepAlive", None)
         if setter is None or self._state.destroyed:
             return self
         setter(bool(enable))
-        seconds = int(initialDelay / 1000) if initialDelay else 0
         if enable and seconds >= 1 and hasattr(_socketModule, "TCP_KEEPIDLE"):
             handle = transport.getHandle()
             handle.setsockopt(_socketModule.IPPROTO_TCP, _socketModule.TCP_KEEPIDLE, seconds)
         return self
 
     # -- addresses and state --------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"<Socket {self.readyState} remote={self._peerText()}>"
+
+    def _peerText(self) -> str:
+        peer = self._remote if self._remote is not _UNSET else None
+        return f"{peer.address}:{peer.port}" if isinstance(peer, AddressInfo) else "-"
 
     def _peer(self) -> AddressInfo | None:
         remote = self._remote

@@ -3,14 +3,17 @@
 
 ``twisted/plugins/netserver.py`` only points here (Twisted's own plugins are
 one ``ServiceMaker`` line too).  Nothing in this module imports the reactor or
-the rest of txnetserver at import time: ``twistd -r asyncio`` must still be
-able to install its reactor after the plugins are scanned.
+the rest of txnetserver at import time or while parsing options: ``twistd -r
+asyncio`` must still be able to install its reactor after the plugins are
+scanned, and without ``-r`` :func:`makeService` installs txnetserver's default
+reactor (twistd only installs Twisted's after ``makeService``, if none is).
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import math
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +21,12 @@ from typing import Any
 from twisted.application.service import IService
 from twisted.python import usage
 
-from txnetserver._defaults import DEFAULT_BACKLOG
+from txnetserver._defaults import (
+    DEFAULT_BACKLOG,
+    PROXY_HEADER_TIMEOUT,
+    TLS_HANDSHAKE_TIMEOUT,
+    TWISTD_GRACEFUL_TIMEOUT,
+)
 
 __all__ = ["Options", "makeService"]
 
@@ -66,6 +74,25 @@ def _wholeNumber(name: str, minimum: int = 0, maximum: int | None = None) -> Cal
     return parse
 
 
+def _milliseconds(name: str) -> Callable[[str], float]:
+    """A coerce function for a timeout in ms: a whole number, or ``none``/``inf`` for none."""
+    whole = _wholeNumber(name)
+
+    def parse(text: str) -> float:
+        # "inf" too: the value a worker of --workers is given for none.
+        if text.strip().lower() in ("none", "inf", "infinity"):
+            return math.inf
+        return whole(text)
+
+    parse.coerceDoc = "Milliseconds (a whole number), or none."  # type: ignore[attr-defined]
+    return parse
+
+
+def _timeout(value: float | None) -> float | None:
+    """A timeout option's value for the service: ``None`` for none."""
+    return None if value is None or math.isinf(value) else value
+
+
 class Options(usage.Options):
     """``twistd netserver`` options (see ``twistd netserver --help``)."""
 
@@ -110,9 +137,39 @@ class Options(usage.Options):
         [
             "graceful-timeout",
             None,
+            round(TWISTD_GRACEFUL_TIMEOUT * 1000),
+            "On stop, destroy connections still open after this many ms (none: wait for ever)",
+            _milliseconds("graceful-timeout"),
+        ],
+        [
+            "idle-timeout",
             None,
-            "On stop, destroy connections still open after this many ms (default: wait)",
-            _wholeNumber("graceful-timeout"),
+            None,
+            "Destroy a connection idle for this many ms (socket.setTimeout; default none)",
+            _milliseconds("idle-timeout"),
+        ],
+        [
+            "tls-handshake-timeout",
+            None,
+            round(TLS_HANDSHAKE_TIMEOUT * 1000),
+            "With --endpoint ssl:..., destroy a connection whose TLS handshake takes longer "
+            "(ms; none: no limit)",
+            _milliseconds("tls-handshake-timeout"),
+        ],
+        [
+            "proxy-header-timeout",
+            None,
+            round(PROXY_HEADER_TIMEOUT * 1000),
+            "With --proxy-protocol, close a connection whose PROXY header takes longer "
+            "(ms; none: no limit)",
+            _milliseconds("proxy-header-timeout"),
+        ],
+        [
+            "trusted-proxy",
+            None,
+            None,
+            "With --proxy-protocol, believe the PROXY header only from ADDR[/PREFIX] "
+            "(repeatable or comma-separated; default loopback: 127.0.0.0/8,::1).",
         ],
         [
             "workers",
@@ -131,6 +188,11 @@ class Options(usage.Options):
         ["keep-alive", None, "Enable TCP keep-alive on accepted sockets."],
         ["proxy-protocol", None, "Read a PROXY protocol header (HAProxy send-proxy) first."],
     ]
+
+    def opt_trusted_proxy(self, value: str) -> None:
+        """With --proxy-protocol, believe the PROXY header only from ADDR[/PREFIX] (repeatable or comma-separated; default loopback: 127.0.0.0/8,::1)."""  # noqa: E501
+        before = self["trusted-proxy"]
+        self["trusted-proxy"] = value if before is None else f"{before},{value}"
 
     def parseOptions(self, options: Any = None) -> None:
         """
@@ -175,20 +237,59 @@ class Options(usage.Options):
             raise usage.UsageError("--ipv6-only needs --host (Node ignores it without a host)")
         if self["endpoint"] is not None:
             _checkEndpoint(self["endpoint"])
+        if self["trusted-proxy"] is not None:
+            if not self["proxy-protocol"]:
+                raise usage.UsageError("--trusted-proxy goes with --proxy-protocol")
+            self["trustedProxies"] = _trustedProxies(self["trusted-proxy"])
         self["handlerObject"] = _resolveHandler(self["handler"])
 
 
 def _checkEndpoint(description: str) -> None:
     """Parse ``--endpoint`` now, so a typo is a usage error, not a traceback later."""
-    # twistd has installed its reactor (-r) before sub-command options are
-    # parsed, so importing it here does not choose one.
-    from twisted.internet import reactor
+    # Parsed against a memory reactor: importing the global one here would
+    # install Twisted's default before makeService can choose (no -r given).
+    # Server endpoints only keep the reactor they are given; the real one is
+    # built again by listen() on the reactor that runs.
     from twisted.internet.endpoints import serverFromString
+    from twisted.internet.testing import MemoryReactor
 
     try:
-        serverFromString(reactor, description)
-    except Exception as e:  # the parsers raise ValueError, KeyError, ImportError...
+        serverFromString(MemoryReactor(), description)
+    except ImportError as e:
+        if e.name is not None and e.name.split(".")[0] in ("OpenSSL", "service_identity"):
+            raise usage.UsageError(
+                f"--endpoint {description!r} needs TLS support, which is not installed: "
+                "pip install 'txnetserver[tls]'"
+            ) from None
         raise usage.UsageError(f"--endpoint {description!r} is not usable: {e}") from None
+    except Exception as e:  # the parsers raise ValueError, KeyError, ...
+        raise usage.UsageError(f"--endpoint {description!r} is not usable: {e}") from None
+
+
+def _trustedProxies(text: str) -> Any:
+    """``--trusted-proxy`` entries as the ``trustedProxies`` option (a usage error if bad)."""
+    from txnetserver._errors import NodeError
+    from txnetserver._proxytrust import trustedProxies
+
+    entries = [entry.strip() for entry in text.split(",") if entry.strip()]
+    try:
+        return trustedProxies(entries)
+    except NodeError:
+        bad = next(e for e in entries if _notAnAddress(e))
+        raise usage.UsageError(
+            f"--trusted-proxy takes ADDR or ADDR/PREFIX (an IP address or subnet), not {bad!r}"
+        ) from None
+
+
+def _notAnAddress(entry: str) -> bool:
+    from txnetserver._errors import NodeError
+    from txnetserver._proxytrust import trustedProxies
+
+    try:
+        trustedProxies([entry])
+    except NodeError:
+        return True
+    return False
 
 
 def _resolveHandler(spec: str) -> Callable[..., Any]:
@@ -212,7 +313,24 @@ def _resolveHandler(spec: str) -> Callable[..., Any]:
             raise usage.UsageError(f"--handler: {moduleName!r} has no {attribute!r}")
     if not callable(target):
         raise usage.UsageError(f"--handler: {spec!r} is not callable")
+    if not _takesNoArguments(target):
+        _checkListener(target, f"--handler {spec}")
     return target  # type: ignore[no-any-return]
+
+
+def _checkListener(listener: Callable[..., Any], what: str) -> None:
+    """A usage error unless ``listener`` can be called with one socket."""
+    try:
+        signature = inspect.signature(listener)
+    except (TypeError, ValueError):
+        return  # a builtin without a signature: it will have to do
+    try:
+        signature.bind(object())
+    except TypeError:
+        raise usage.UsageError(
+            f"{what} cannot take a socket: it is neither a connection listener "
+            f"(socket) nor a factory of no arguments, its signature is {signature}"
+        ) from None
 
 
 def _takesNoArguments(function: Callable[..., Any]) -> bool:
@@ -267,14 +385,21 @@ def _workerArguments(options: Options) -> list[str]:
 
 def makeService(options: Options, *, listen: dict[str, Any] | None = None) -> IService:
     """
-    The :class:`~txnetserver.NetServerService` that ``twistd netserver`` runs:
+    The service that ``twistd netserver`` runs (:mod:`txnetserver._twistd`):
     it binds before ``twistd`` drops privileges, exits non-zero with Node's
-    message if it cannot, and logs where it listens and each ``'drop'``.
-    ``listen`` replaces where the options say to listen (a worker of
-    ``--workers`` listens on the descriptor its parent hands it).
+    message in one line if it cannot, logs where it listens, and what it
+    drops, fails and stops, at a rate no peer can flood.  ``listen`` replaces
+    where the options say to listen (a worker of ``--workers`` listens on the
+    descriptor its parent hands it).  Without ``twistd -r``, it installs
+    txnetserver's default reactor first (:class:`~txnetserver.reactor.NodeReactor`)
+    and logs which reactor runs.
     """
     # Imported here, not at module level: see the module docstring.
-    from twisted.logger import Logger
+    from txnetserver._reactorchoice import globalReactor
+
+    # Without -r, nothing has installed a reactor yet: txnetserver's default
+    # (NodeReactor) goes in now, before twistd would install Twisted's.
+    globalReactor()
 
     if options["workers"] > 1 and listen is None:
         from txnetserver._workers import WorkersService
@@ -286,9 +411,8 @@ def makeService(options: Options, *, listen: dict[str, Any] | None = None) -> IS
         return workers
 
     from txnetserver._server import Server, createServer
-    from txnetserver._service import NetServerService
+    from txnetserver._twistd import Timeouts, TwistdService, watch
 
-    log = Logger(namespace="txnetserver")
     flags = {
         "allowHalfOpen": options["allow-half-open"],
         "pauseOnConnect": options["pause-on-connect"],
@@ -300,7 +424,13 @@ def makeService(options: Options, *, listen: dict[str, Any] | None = None) -> IS
     if handler in _BUILTIN_HANDLERS.values() or not _takesNoArguments(handler):
         server = createServer(flags, handler)
     else:
-        made = handler()
+        try:
+            made = handler()
+        except Exception as e:
+            raise SystemExit(
+                f"twistd netserver: --handler {options['handler']} "
+                f"raised {e.__class__.__name__}: {e}"
+            ) from None
         if isinstance(made, Server):
             server = made
             # Accepted sockets read these from the server, so the flags given
@@ -309,41 +439,31 @@ def makeService(options: Options, *, listen: dict[str, Any] | None = None) -> IS
                 if value:
                     setattr(server, name, value)
         elif callable(made):
+            try:
+                _checkListener(made, f"--handler {options['handler']} returned {made!r}, which")
+            except usage.UsageError as e:
+                raise SystemExit(f"twistd netserver: {e}") from None
             server = createServer(flags, made)
         else:
-            raise TypeError(
-                f"--handler {options['handler']}: returned {made!r}, "
+            raise SystemExit(
+                f"twistd netserver: --handler {options['handler']} returned {made!r}, "
                 "not a Server or a connection listener"
             )
     if options["max-connections"] is not None:
         server.maxConnections = options["max-connections"]
-
-    def onListening() -> None:
-        address = server.address()
-        if address is None or isinstance(address, str):
-            log.info("txnetserver listening on {path}", path=address)
-        else:
-            log.info(
-                "txnetserver listening on {address} port {port}",
-                address=address.address,
-                port=address.port,
-            )
-
-    def onDrop(info: dict[str, Any] | None = None) -> None:
-        # UNIX servers emit 'drop' without a payload, as in Node.
-        peer = "" if info is None else f" from {info['remoteAddress']} port {info['remotePort']}"
-        log.info(
-            "txnetserver dropped a connection{peer} (maxConnections {limit} reached)",
-            peer=peer,
-            limit=server.maxConnections,
-        )
-
-    server.on("listening", onListening)
-    server.on("drop", onDrop)
-    service = NetServerService(
+    if options["trusted-proxy"] is not None:
+        server.trustedProxies = options["trustedProxies"]
+    server.proxyHeaderTimeout = _timeout(options["proxy-header-timeout"]) or 0
+    limited = watch(
+        server,
+        Timeouts(
+            idle=_timeout(options["idle-timeout"]),
+            tlsHandshake=_timeout(options["tls-handshake-timeout"]),
+        ),
+    )
+    return TwistdService(
         server,
         _listenArguments(options) if listen is None else listen,
-        gracefulTimeout=options["graceful-timeout"],
+        gracefulTimeout=_timeout(options["graceful-timeout"]),
+        limited=limited,
     )
-    service.stopReactorOnListenFailure = True
-    return service

@@ -17,6 +17,8 @@ from txnetserver._lifecycle import SocketState
 __all__ = ["SocketTimeouts"]
 
 
+# Not twisted.protocols.policies.TimeoutMixin: it never re-arms after its first
+# timeout (Node's does on the next read or write) and resets a DelayedCall per chunk.
 class SocketTimeouts(EventEmitter):
     """``setTimeout`` and the idle timer of a :class:`~txnetserver.Socket`."""
 

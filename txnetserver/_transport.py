@@ -20,7 +20,7 @@ from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK
 from txnetserver._twistedinternals import ServerTransportInternals, dropWriteBuffer
 from txnetserver.interfaces import INodeTransport
 
-__all__ = ["NodeTCPServerTransport", "NodeUNIXServerTransport", "nodeTransportFor"]
+__all__ = ["NodeTCPServerTransport", "NodeUNIXServerTransport", "isTLS", "nodeTransportFor"]
 
 
 class _NodeTransportMixin(ServerTransportInternals):
@@ -107,7 +107,7 @@ class _ForeignTransport:
 
     # IHalfCloseableTransport
     def loseWriteConnection(self) -> None:
-        if _isTLS(self.wrapped):
+        if isTLS(self.wrapped):
             # TLS has no half-close of its own: its loseConnection sends
             # close_notify after the queued data and closes once the peer
             # answers (Twisted forwards loseWriteConnection to the TCP
@@ -176,8 +176,13 @@ class _ForeignTransport:
         bottom.loseConnection()
 
 
-def _isTLS(transport: object) -> bool:
-    """Whether ``transport`` is Twisted's TLS layer (only if it was imported)."""
+def isTLS(transport: object) -> bool:
+    """
+    Whether ``transport`` is Twisted's TLS layer (only if it was imported),
+    itself or behind :func:`nodeTransportFor`'s adapter.
+    """
+    if isinstance(transport, _ForeignTransport):
+        transport = transport.wrapped
     tls = sys.modules.get("twisted.protocols.tls")
     return tls is not None and isinstance(transport, tls.TLSMemoryBIOProtocol)
 

@@ -75,7 +75,6 @@ def main(argv: list[str]) -> None:
     from twisted.internet import reactor as _globalReactor
     from twisted.logger import Logger, globalLogBeginner, textFileLogObserver
 
-    from txnetserver._errors import NodeSystemError
     from txnetserver._tap import Options, makeService
     from txnetserver._workers import WORKER_LISTEN_FD
 
@@ -84,12 +83,9 @@ def main(argv: list[str]) -> None:
     options = Options()  # type: ignore[no-untyped-call]
     options.parseOptions(json.loads(tapArguments))
     service: Any = makeService(options, listen={"fd": WORKER_LISTEN_FD})
-    try:
-        service.startService()
-    except NodeSystemError as e:
-        # Node's message, one line; the parent restarts the worker.
-        print(e, file=sys.stderr, flush=True)
-        sys.exit(1)
+    # A failed listen is logged in one line (Node's message) and ends the
+    # worker with status 1 (SystemExit); the parent restarts it.
+    service.startService()
     reactor.addSystemEventTrigger("before", "shutdown", service.stopService)
 
     # A worker gets SIGTERM from its parent, and often the same signal from

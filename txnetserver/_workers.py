@@ -11,6 +11,13 @@ after a delay that doubles while it keeps dying at once; stopping the parent
 its parent does, however the parent died (see :mod:`txnetserver._worker`).
 Node's ``cluster`` does the same with a primary process; here the parent never
 accepts connections itself.
+
+The supervision is ours, not ``twisted.runner.procmon.ProcessMonitor``'s: that
+spawns children with the default descriptors only (no way to hand them the
+shared socket), its ``stopService`` returns before the processes have ended,
+and it SIGKILLs them after a fixed ``killTime``, cutting a worker's graceful
+stop short.  Its backoff (the delay doubles while a process dies at once) is
+:func:`restartDelay` here.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import json
 import os
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, gatherResults
@@ -36,6 +43,7 @@ from txnetserver._defaults import (
 )
 from txnetserver._errors import NodeSystemError
 from txnetserver._ports import portFileno, stopAccepting
+from txnetserver._reactorchoice import globalReactor
 from txnetserver._resolve import isIPLiteral, lookupNow
 from txnetserver._server import Server
 
@@ -83,9 +91,7 @@ class _Worker(ProcessProtocol):
         self.ended.callback(None)
 
 
-# Not twisted.runner.procmon.ProcessMonitor: it cannot hand a child the shared socket (no
-# childFDs), its stopService does not wait for the processes, and it SIGKILLs them after a
-# fixed killTime, cutting a worker's graceful stop short.
+# Not procmon.ProcessMonitor: no childFDs (the shared socket), no wait on stop, SIGKILL at killTime.
 class WorkersService(Service):
     """
     Run ``count`` worker processes on one shared listening socket and keep
@@ -105,6 +111,11 @@ class WorkersService(Service):
     #: and exit status 1 from ``twistd``, instead of a traceback.
     exitOnListenFailure = False
 
+    if TYPE_CHECKING:
+        # Twisted's Service.setServiceParent is unannotated: declared here so a
+        # user's strict type check accepts ``service.setServiceParent(application)``.
+        def setServiceParent(self, parent: Any) -> None: ...
+
     def __init__(
         self, count: int, listen: dict[str, Any], tapArguments: list[str], reactor: Any = None
     ) -> None:
@@ -112,6 +123,7 @@ class WorkersService(Service):
         self.listen = listen
         self.tapArguments = tapArguments
         self._reactor = reactor
+        #: The parent's :class:`~txnetserver.Server` once started: listening, accepting nothing.
         self.server: Server | None = None
         self.workers: dict[int, _Worker] = {}
         self.pids: dict[int, int] = {}
@@ -122,9 +134,7 @@ class WorkersService(Service):
     @property
     def reactor(self) -> Any:
         if self._reactor is None:
-            from twisted.internet import reactor
-
-            self._reactor = reactor
+            self._reactor = globalReactor()
         return self._reactor
 
     def privilegedStartService(self) -> None:

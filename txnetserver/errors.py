@@ -1,7 +1,21 @@
 """
-Node's error classes (``txnetserver.errors``); see :mod:`txnetserver._errors`.
+Node's error classes, all importable from here (``from txnetserver.errors import X``).
+
+Every ``ERR_*`` class subclasses :class:`NodeError` and the Python built-in that
+matches Node's class (``TypeError``; ``RangeError`` → ``ValueError``; ``Error`` →
+``RuntimeError``), so ``except TypeError`` and ``err.code == "ERR_INVALID_ARG_TYPE"``
+both work. OS failures are :class:`NodeSystemError`, an :class:`OSError` with
+Node's ``code``, ``syscall``, ``address`` and ``port``. :class:`TimeoutError` (the
+reason of ``AbortSignal.timeout()``) is a Python :external+python:py:exc:`TimeoutError`, so
+``from txnetserver.errors import *`` shadows the built-in with a subclass of it.
+
+The classes are defined beside the code that raises them and named here: each
+one's ``__module__`` is ``txnetserver.errors``, which is what tracebacks and
+``repr(cls)`` print.
 """
 
+from txnetserver._abort import ERR_ILLEGAL_CONSTRUCTOR, AddEventListenerArgumentTypeWarning
+from txnetserver._encoding import ERR_UNKNOWN_ENCODING
 from txnetserver._errors import (
     ERR_INVALID_ADDRESS,
     ERR_INVALID_ADDRESS_FAMILY,
@@ -26,8 +40,10 @@ from txnetserver._errors import (
     TimeoutError,
     determineSpecificType,
 )
+from txnetserver._events import MaxListenersExceededWarning
 
 __all__ = [
+    "ERR_ILLEGAL_CONSTRUCTOR",
     "ERR_INVALID_ADDRESS",
     "ERR_INVALID_ADDRESS_FAMILY",
     "ERR_INVALID_ARG_TYPE",
@@ -44,10 +60,20 @@ __all__ = [
     "ERR_STREAM_DESTROYED",
     "ERR_STREAM_WRITE_AFTER_END",
     "ERR_UNHANDLED_ERROR",
+    "ERR_UNKNOWN_ENCODING",
     "AbortError",
+    "AddEventListenerArgumentTypeWarning",
+    "MaxListenersExceededWarning",
     "NodeAggregateError",
     "NodeError",
     "NodeSystemError",
     "TimeoutError",
     "determineSpecificType",
 ]
+
+# The public name is the one users see: in tracebacks, repr(cls), pickles and the docs.
+for _name in __all__:
+    _exported = globals()[_name]
+    if isinstance(_exported, type):
+        _exported.__module__ = __name__
+del _name, _exported

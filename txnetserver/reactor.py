@@ -1,5 +1,5 @@
 """
-An opt-in epoll reactor with a lean per-event dispatch.
+txnetserver's default reactor: epoll with a lean per-event dispatch.
 
 Twisted's epoll reactor wraps every readiness event in ``log.callWithLogger``
 (a logging context per event); on an echo server that is a large share of the
@@ -8,7 +8,9 @@ events directly and only logs an exception when one escapes, the way Node's
 event loop has no per-event context either.  Everything else is Twisted's
 ``EPollReactor``.
 
-Install it before anything imports ``twisted.internet.reactor``::
+:func:`txnetserver.run` and ``twistd netserver`` install it when no reactor
+is installed yet (docs: "Which reactor runs").  To install it yourself, do so
+before anything imports ``twisted.internet.reactor``::
 
     import txnetserver.reactor
     txnetserver.reactor.install()

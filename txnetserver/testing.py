@@ -28,6 +28,7 @@ from typing import Any
 
 from twisted.internet import error as twistedError
 from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.epollreactor import EPollReactor
 from twisted.internet.interfaces import IProducer, IProtocol, IPushProducer
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
@@ -76,19 +77,19 @@ class MemoryTransport:
         self.protocol: IProtocol | None = None
         self.client: MemoryClient | None = None
         self.outgoing: list[bytes] = []
-        self.outgoingLength = 0
+        self.outgoingLength: int = 0
         self._writeHighWaterMark: float = DEFAULT_HIGH_WATER_MARK
         self.producer: IPushProducer | None = None
         self._producerPaused = False
-        self.readingPaused = False
-        self.writeClosing = False  # FIN queued after outgoing data
-        self.writeClosed = False
-        self.closing = False  # close after outgoing data
-        self.aborted = False
-        self.reset = False  # the abort is a reset (resetAndDestroy)
-        self.closed = False
-        self.noDelay = False
-        self.keepAlive = False
+        self.readingPaused: bool = False
+        self.writeClosing: bool = False  # FIN queued after outgoing data
+        self.writeClosed: bool = False
+        self.closing: bool = False  # close after outgoing data
+        self.aborted: bool = False
+        self.reset: bool = False  # the abort is a reset (resetAndDestroy)
+        self.closed: bool = False
+        self.noDelay: bool = False
+        self.keepAlive: bool = False
 
     # ITransport
     def write(self, data: bytes) -> None:
@@ -192,11 +193,16 @@ class MemoryClient:
 
     def __init__(self, network: MemoryNetwork, transport: MemoryTransport | None) -> None:
         self._network = network
+        #: The client side's transport; ``None`` when the server refused the connection.
         self.transport = transport
-        self.received = bytearray()
-        self.ended = False
-        self.closed = transport is None  # refused by the accept path
-        self.reading = True
+        #: Every byte the server sent so far (see :meth:`takeReceived`).
+        self.received: bytearray = bytearray()
+        #: Whether the server sent its FIN (``end()``).
+        self.ended: bool = False
+        #: Whether the connection is gone (or was refused by the accept path).
+        self.closed: bool = transport is None
+        #: Whether the client reads what the server sends (see :meth:`pause`).
+        self.reading: bool = True
         self._toServer: list[bytes] = []
         self._finQueued = False
         self._finSent = False
@@ -316,7 +322,7 @@ class MemoryNetwork:
     """
 
     def __init__(self) -> None:
-        self.reactor = MemoryReactorClock()
+        self.reactor: MemoryReactorClock = MemoryReactorClock()
         self.clients: list[MemoryClient] = []
         self._nextPort = 40000
 
@@ -394,8 +400,9 @@ def openDescriptors() -> set[int]:
 
 class LoopbackServer:
     """
-    A real Server on ``127.0.0.1`` (port 0), run by a private epoll reactor in
-    a background thread, so a plain test function can talk to it with
+    A real Server on ``127.0.0.1`` (port 0), run by a private reactor in a
+    background thread (of the global reactor's class when that is an epoll
+    reactor, else txnetserver's default NodeReactor), so a plain test function can talk to it with
     ordinary blocking sockets.  :meth:`close` closes the server, waits for
     ``'close'``, stops the reactor and returns the descriptors it leaked.
 
@@ -408,14 +415,14 @@ class LoopbackServer:
     ) -> None:
         import threading
 
-        from twisted.internet.epollreactor import EPollReactor
+        from txnetserver._reactorchoice import privateReactor
 
         # Twisted keeps one spare descriptor per process for EMFILE recovery,
         # opened on first listen: open it now so it is not counted as a leak.
         reserveSpareDescriptor()
         self._leaked: set[int] | None = None
         self._before = openDescriptors()
-        self.reactor = EPollReactor()
+        self.reactor: EPollReactor = privateReactor()
         self._thread = threading.Thread(
             target=self.reactor.run, kwargs={"installSignalHandlers": False}, daemon=True
         )

@@ -1,4 +1,4 @@
-"""asyncio Protocol echo on the standard event loop."""
+"""asyncio Protocol echo on the standard event loop, or on uvloop's (argv[2] ``uvloop``)."""
 
 import asyncio
 import sys
@@ -19,4 +19,9 @@ async def main() -> None:
     await asyncio.Event().wait()
 
 
-asyncio.run(main())
+if sys.argv[2:3] == ["uvloop"]:
+    import uvloop
+
+    uvloop.run(main())
+else:
+    asyncio.run(main())

@@ -1,12 +1,15 @@
-"""txnetserver echo with a 'data' listener calling write()."""
+"""
+txnetserver echo with a 'data' listener calling write(), started with run().
 
-import os
+The reactor is argv[2], as in txnet_pipe.py.
+"""
+
 import sys
 
-if os.environ.get("TXNETSERVER_REACTOR", "lean") == "lean":
-    import txnetserver.reactor
+if sys.argv[2:3] not in ([], ["default"]):
+    from twisted.application.reactors import installReactor
 
-    txnetserver.reactor.install()
+    installReactor(sys.argv[2])
 
 from txnetserver import createServer, run
 

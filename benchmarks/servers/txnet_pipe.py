@@ -1,12 +1,17 @@
-"""txnetserver echo with socket.pipe(socket)."""
+"""
+txnetserver echo with socket.pipe(socket), started with run().
 
-import os
+The reactor is argv[2]: ``default`` installs nothing (what run() picks by
+itself), any other name is installed first as ``twistd -r NAME`` would
+(``txnetserver``: NodeReactor, ``epoll``: Twisted's stock epoll reactor).
+"""
+
 import sys
 
-if os.environ.get("TXNETSERVER_REACTOR", "lean") == "lean":
-    import txnetserver.reactor
+if sys.argv[2:3] not in ([], ["default"]):
+    from twisted.application.reactors import installReactor
 
-    txnetserver.reactor.install()
+    installReactor(sys.argv[2])
 
 from txnetserver import createServer, run
 

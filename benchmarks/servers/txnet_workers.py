@@ -1,4 +1,4 @@
-"""txnetserver echo under twistd with N worker processes on one socket (unpinned)."""
+"""txnetserver echo under twistd (default reactor), N worker processes on one socket, unpinned."""
 
 import os
 import re
@@ -14,8 +14,6 @@ process = subprocess.Popen(
         "--pidfile=",
         "-l",
         "-",
-        "-r",
-        "txnetserver",
         "netserver",
         "--workers",
         workers,
