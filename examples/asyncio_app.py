@@ -61,10 +61,10 @@ async def main() -> None:
 
     closed: Deferred[None] = Deferred()
 
-    def onClose(error: BaseException | None = None) -> None:
+    def onClosed(error: BaseException | None) -> None:
         closed.callback(None)
 
-    server.close(onClose)
+    server.close(onClosed)
     await closed.asFuture(loop)
     print("closed", flush=True)
 
