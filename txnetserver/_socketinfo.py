@@ -9,6 +9,8 @@ from __future__ import annotations
 import socket as _socketModule
 from typing import Any, Self
 
+from twisted.internet.interfaces import ISystemHandle
+
 from txnetserver._address import AddressInfo, addressInfoFromTwisted
 from txnetserver._events import EventEmitter
 from txnetserver._handles import handlesFor
@@ -42,9 +44,8 @@ class SocketInfo(EventEmitter):
         if self.transport is None:
             self._noDelay = bool(noDelay)  # for the connection to come (Node's kSetNoDelay)
             return self
-        setter = getattr(self.transport, "setTcpNoDelay", None)
-        if setter is not None and not self._state.destroyed:
-            setter(bool(noDelay))
+        if not self._state.destroyed:
+            self.transport.setTcpNoDelay(bool(noDelay))
         return self
 
     def setKeepAlive(self, enable: bool = False, initialDelay: float = 0) -> Self:
@@ -55,12 +56,16 @@ class SocketInfo(EventEmitter):
             # For the connection to come (Node's kSetKeepAlive).
             self._keepAlive, self._keepAliveInitialDelay = bool(enable), seconds
             return self
-        setter = getattr(transport, "setTcpKeepAlive", None)
-        if setter is None or self._state.destroyed:
+        if self._state.destroyed:
             return self
-        setter(bool(enable))
-        if enable and seconds >= 1 and hasattr(_socketModule, "TCP_KEEPIDLE"):
-            handle = transport.getHandle()
+        transport.setTcpKeepAlive(bool(enable))
+        if (
+            enable
+            and seconds >= 1
+            and hasattr(_socketModule, "TCP_KEEPIDLE")
+            and ISystemHandle.providedBy(transport)
+        ):
+            handle: Any = transport.getHandle()
             handle.setsockopt(_socketModule.IPPROTO_TCP, _socketModule.TCP_KEEPIDLE, seconds)
         return self
 
