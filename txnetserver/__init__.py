@@ -28,16 +28,18 @@ to no import cycle:
    ``interfaces`` (``INodeTransport``), ``_tick`` (``process.nextTick``),
    ``_handles`` (which handles keep the process alive), ``_resolve``
    (``dns.lookup``), ``_connector`` (``connect()`` on Twisted's client
-   endpoints), ``_reactorchoice`` (which reactor runs when nobody chose) and
-   ``reactor`` (``NodeReactor``).
+   endpoints) with ``_attempts`` (its attempts as Node's events),
+   ``_reactorchoice`` (which reactor runs when nobody chose) and ``reactor``
+   (``NodeReactor``).
 3. The objects: ``_server`` (``Server``: its state, the one accept path,
    ``close()``, with ``_serverlisten`` for how it gets its listening socket;
    ``_proxy`` reads a PROXY protocol header before it) and ``_socket``
    (``Socket``: the Twisted protocol side and closing, with its sides
    ``_socketreading``, ``_socketwriting``, ``_socketinfo``, ``_timeouts``,
    ``_pipe`` and ``_connecting``; it reports to its owner, the server,
-   through ``ISocketOwner`` (``_socketowner``) and imports nothing of it); ``_client``
-   (``connect()``); ``errors`` and ``types``, the public names of the above.
+   through ``ISocketOwner`` (``_socketowner``) and imports nothing of
+   it); ``_client`` (``connect()``); ``errors`` and ``types``, the public
+   names of the above.
 4. Process and application: ``_runner`` (``run()``: Node's process lifetime),
    ``_service`` (``NetServerService`` for Twisted applications), ``_tap``
    and ``_twistd`` (``twistd netserver``), ``_workers`` and ``_worker``
