@@ -15,12 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twisted.logger import LogLevel, globalLogPublisher
-from twisted.protocols.haproxy._v1parser import V1Parser
-from twisted.protocols.haproxy._v2parser import V2Parser
 
 from txnetserver import BlockList, Socket
 from txnetserver._defaults import PROXY_HEADER_TIMEOUT
 from txnetserver._proxy import UNDECIDED, canonicalAddress, parserFor
+from txnetserver._twistedinternals import V1Parser, V2Parser
 from txnetserver.testing import MemoryNetwork
 
 V1_HEADER = b"PROXY TCP4 203.0.113.7 127.0.0.1 5555 8000\r\n"

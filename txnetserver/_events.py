@@ -229,10 +229,21 @@ class EventEmitter(metaclass=_EventEmitterType):
     errorMonitor: Hashable = errorMonitor
     """Node's ``EventEmitter.errorMonitor``; see :data:`errorMonitor`."""
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        # The state exists from allocation, so a subclass may use the emitter
+        # before super().__init__() or without it, and no per-object probe of
+        # unset slots (an AttributeError each, ~1 us) is needed in __init__.
+        self = super().__new__(cls)
+        self._events = {}
+        self._maxListeners = None
+        self._warned = None
+        return self
+
     def __init__(self) -> None:
-        # Node's EventEmitter.init keeps listeners added before it ran
-        # (lib/events.js; test-event-emitter-subclass.js relies on it).
-        self.__initState()
+        # Nothing to do: __new__ made the state, and Node's EventEmitter.init
+        # keeps listeners added before it ran (lib/events.js;
+        # test-event-emitter-subclass.js relies on it).
+        pass
 
     def __initState(self) -> None:
         """Create whichever part of the emitter's state is missing."""

@@ -43,8 +43,6 @@ from txnetserver._listen import (
     HandleListen,
     TCPListen,
     UNIXListen,
-    normalizeServerOptions,
-    parseCreateServerArgs,
     parseListenArgs,
     resolveListenRequest,
 )
@@ -59,7 +57,8 @@ from txnetserver._ports import (
 )
 from txnetserver._proxytrust import TrustedSources, isTrustedPeer, trustedProxies
 from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
-from txnetserver._socket import ISocketOwner, Socket
+from txnetserver._serveroptions import normalizeServerOptions, parseCreateServerArgs
+from txnetserver._socket import ISocketOwner, Socket, logSocketFailure
 from txnetserver._tick import nextTick
 
 __all__ = ["Server", "createServer"]
@@ -511,6 +510,14 @@ class Server(EventEmitter):
             self.emit("connection", socket)
         except BaseException as e:
             socket._listenerFailed(e)
+
+    def socketFailed(self, socket: Socket, message: str, failure: Failure) -> None:
+        """A listener of an accepted socket failed: to the failure observer, or logged."""
+        observer = self._failureObserver
+        if observer is not None:
+            observer(socket, message, failure)
+        else:
+            logSocketFailure(socket, message, failure)
 
     def socketClosed(self, socket: Socket) -> None:
         """An accepted socket is destroyed: count it out; ``'close'`` if it was the last."""

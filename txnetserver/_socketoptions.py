@@ -14,7 +14,8 @@ from typing import Any
 from txnetserver._abort import AbortSignalLike
 from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK
 from txnetserver._errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE
-from txnetserver._listen import _isAbortSignal, _isJsNumber, _jsTruthy, _keepAliveSeconds
+from txnetserver._jsvalues import isAbortSignal, isJsNumber, jsTruthy
+from txnetserver._serveroptions import keepAliveSeconds
 
 __all__ = ["SocketOptions", "normalizeSocketOptions"]
 
@@ -53,24 +54,24 @@ def normalizeSocketOptions(options: object, kwargs: Mapping[str, object]) -> Soc
     """
     if isinstance(options, Mapping):
         merged: dict[Any, object] = dict(options)
-    elif _isJsNumber(options):
+    elif isJsNumber(options):
         merged = {"fd": options}
     else:
         merged = {}
     merged.update(kwargs)
     readable, writable = _highWaterMarks(merged)
     signal = merged.get("signal")
-    if _jsTruthy(signal) and not _isAbortSignal(signal):
+    if jsTruthy(signal) and not isAbortSignal(signal):
         raise ERR_INVALID_ARG_TYPE("signal", "AbortSignal", signal)
     return SocketOptions(
-        allowHalfOpen=_jsTruthy(merged.get("allowHalfOpen")),
+        allowHalfOpen=jsTruthy(merged.get("allowHalfOpen")),
         readableHighWaterMark=readable,
         writableHighWaterMark=writable,
-        noDelay=_jsTruthy(merged.get("noDelay")),
-        keepAlive=_jsTruthy(merged.get("keepAlive")),
-        keepAliveInitialDelay=_keepAliveSeconds(merged.get("keepAliveInitialDelay")),
+        noDelay=jsTruthy(merged.get("noDelay")),
+        keepAlive=jsTruthy(merged.get("keepAlive")),
+        keepAliveInitialDelay=keepAliveSeconds(merged.get("keepAliveInitialDelay")),
         fd=_fd(merged.get("fd")),
-        signal=signal if _jsTruthy(signal) else None,  # type: ignore[arg-type]
+        signal=signal if jsTruthy(signal) else None,  # type: ignore[arg-type]
     )
 
 
@@ -84,7 +85,7 @@ def _highWaterMarks(options: Mapping[Any, object]) -> tuple[int, int]:
         if value is None:
             marks.append(DEFAULT_HIGH_WATER_MARK)
             continue
-        if not (_isJsNumber(value) and math.isfinite(value) and value == int(value) and value >= 0):
+        if not (isJsNumber(value) and math.isfinite(value) and value == int(value) and value >= 0):
             # Node names the side even when highWaterMark was given.
             raise ERR_INVALID_ARG_VALUE(f"options.{side}", value)
         marks.append(int(value))
@@ -95,7 +96,7 @@ def _fd(value: object) -> int | None:
     """Node's ``validateInt32(fd, 'fd', 0)``."""
     if value is None:
         return None
-    if not _isJsNumber(value):
+    if not isJsNumber(value):
         raise ERR_INVALID_ARG_TYPE("fd", "number", value)
     if not (math.isfinite(value) and value == int(value)):
         raise ERR_OUT_OF_RANGE("fd", "an integer", value)

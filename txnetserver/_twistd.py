@@ -23,7 +23,7 @@ from txnetserver._errors import NodeError
 from txnetserver._server import Server
 from txnetserver._service import NetServerService
 from txnetserver._socket import Socket
-from txnetserver._socketwriting import isTLS
+from txnetserver._transport import isTLS
 
 __all__ = ["AcceptEpisodes", "RateLimitedLog", "TwistdService", "watch"]
 
