@@ -60,6 +60,7 @@ from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
 from txnetserver._serveroptions import normalizeServerOptions, parseCreateServerArgs
 from txnetserver._socket import ISocketOwner, Socket, logSocketFailure
 from txnetserver._tick import nextTick
+from txnetserver._twistedinternals import UNIX_LOCK_HELD
 
 __all__ = ["Server", "createServer"]
 
@@ -412,7 +413,7 @@ class Server(EventEmitter):
             if isinstance(where, str):  # a UNIX path
                 releaseFailedUNIXLock(where)
                 address, port = where, -1
-                if socketError == "Cannot acquire lock":
+                if socketError == UNIX_LOCK_HELD:
                     # PATH.lock names a live process: the path is in use.
                     errnum = errno.EADDRINUSE
             else:
