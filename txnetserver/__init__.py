@@ -38,7 +38,18 @@ from txnetserver import types as types  # named there; not in __all__ (a stdlib 
 from txnetserver._abort import AbortController, AbortSignal
 from txnetserver._address import AddressInfo
 from txnetserver._blocklist import BlockList
+from txnetserver._client import connect, createConnection
 from txnetserver._events import EventEmitter, MaxListenersExceededWarning, errorMonitor, once
+from txnetserver._netutil import (
+    SocketAddress,
+    getDefaultAutoSelectFamily,
+    getDefaultAutoSelectFamilyAttemptTimeout,
+    isIP,
+    isIPv4,
+    isIPv6,
+    setDefaultAutoSelectFamily,
+    setDefaultAutoSelectFamilyAttemptTimeout,
+)
 from txnetserver._runner import run
 from txnetserver._server import Server, createServer
 from txnetserver._service import NetServerService
@@ -59,12 +70,22 @@ __all__ = [
     "NetServerService",
     "Server",
     "Socket",
+    "SocketAddress",
     "WorkersService",
     "__version__",
+    "connect",
+    "createConnection",
     "createServer",
     "errorMonitor",
     "errors",
+    "getDefaultAutoSelectFamily",
+    "getDefaultAutoSelectFamilyAttemptTimeout",
+    "isIP",
+    "isIPv4",
+    "isIPv6",
     "nodeTransportFor",
     "once",
     "run",
+    "setDefaultAutoSelectFamily",
+    "setDefaultAutoSelectFamilyAttemptTimeout",
 ]

@@ -7,7 +7,7 @@ argument handling, as pure functions (no reactor, no sockets).
 ``dns.lookup``'s own checks when no ``lookup`` option replaces it)::
 
     parsed = parseConnectArgs(args, kwargs)            # normalizeArgs: never raises
-    options = normalizeSocketOptions(parsed.options)   # new Socket(options)
+    socket = Socket(parsed.options)                    # new Socket(options)
     # connect() applies options["timeout"] with setTimeout (if truthy);
     # socket.connect() registers parsed.callback on 'connect', then:
     request = resolveConnectRequest(parsed.options)    # raises Node's argument errors
@@ -33,7 +33,6 @@ from typing import Any, Literal, TypeAlias
 
 from twisted.internet.interfaces import IStreamClientEndpoint
 
-from txnetserver._abort import AbortSignalLike
 from txnetserver._defaults import DEFAULT_CONNECT_HOST, MIN_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT
 from txnetserver._errors import (
     ERR_INVALID_ARG_TYPE,
@@ -44,7 +43,6 @@ from txnetserver._errors import (
 from txnetserver._jsvalues import (
     JS_PRIMITIVES,
     asOptionsDict,
-    isAbortSignal,
     isFunction,
     isJsNumber,
     jsTruthy,
@@ -64,10 +62,8 @@ __all__ = [
     "ConnectRequest",
     "EndpointConnect",
     "LookupFunction",
-    "SocketOptions",
     "TCPConnect",
     "UNIXConnect",
-    "normalizeSocketOptions",
     "parseConnectArgs",
     "resolveConnectRequest",
 ]
@@ -125,68 +121,6 @@ def parseConnectArgs(args: tuple[object, ...], kwargs: Mapping[str, object]) -> 
     last = jsArgs[-1] if jsArgs else None
     return ConnectArgs(
         options=MappingProxyType(options), callback=last if isFunction(last) else None
-    )
-
-
-# -- new Socket(options) --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SocketOptions:
-    """
-    The options ``new net.Socket(options)`` keeps: ``keepAliveInitialDelay``
-    in whole **seconds** (Node's ``~~(ms / 1000)``, negative → 0), the
-    ``signal`` whose abort destroys the socket, and ``timeout`` as given
-    (``connect()`` passes a truthy one to ``setTimeout``).
-    """
-
-    allowHalfOpen: bool = False
-    noDelay: bool = False
-    keepAlive: bool = False
-    keepAliveInitialDelay: int = 0
-    signal: AbortSignalLike | None = None
-    timeout: object = None
-
-
-def normalizeSocketOptions(options: object) -> SocketOptions:
-    """
-    Node's ``Socket(options)`` checks, in its order: object modes are refused,
-    ``keepAliveInitialDelay`` must be a number, a truthy ``signal`` must be an
-    ``AbortSignal`` (checked by the stream constructor, hence ``"signal"``).
-
-    :raises ERR_INVALID_ARG_VALUE: ``objectMode`` or a ``readable``/``writableObjectMode``.
-    :raises ERR_INVALID_ARG_TYPE: ``keepAliveInitialDelay`` or ``signal`` of the wrong type.
-    """
-    merged = asOptionsDict(options) if options is not None else {}
-    if merged is None:
-        merged = {}
-    if jsTruthy(merged.get("objectMode")):
-        raise ERR_INVALID_ARG_VALUE("options.objectMode", merged["objectMode"], "is not supported")
-    readableMode = merged.get("readableObjectMode")
-    writableMode = merged.get("writableObjectMode")
-    if jsTruthy(readableMode) or jsTruthy(writableMode):
-        which = "readableObjectMode" if jsTruthy(readableMode) else "writableObjectMode"
-        raise ERR_INVALID_ARG_VALUE(
-            f"options.{which}",
-            readableMode if jsTruthy(readableMode) else writableMode,
-            "is not supported",
-        )
-    delay = merged.get("keepAliveInitialDelay")
-    seconds = 0
-    if delay is not None:
-        if not isJsNumber(delay):
-            raise ERR_INVALID_ARG_TYPE("options.keepAliveInitialDelay", "number", delay)
-        seconds = toInt32(max(float(delay), 0.0) / 1000)
-    signal = merged.get("signal")
-    if jsTruthy(signal) and not isAbortSignal(signal):
-        raise ERR_INVALID_ARG_TYPE("signal", "AbortSignal", signal)
-    return SocketOptions(
-        allowHalfOpen=jsTruthy(merged.get("allowHalfOpen")),
-        noDelay=jsTruthy(merged.get("noDelay")),
-        keepAlive=jsTruthy(merged.get("keepAlive")),
-        keepAliveInitialDelay=seconds,
-        signal=signal if jsTruthy(signal) else None,  # type: ignore[arg-type]
-        timeout=merged.get("timeout"),
     )
 
 

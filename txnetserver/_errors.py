@@ -435,12 +435,12 @@ class NodeSystemError(OSError):
         hostname: str | None = None,
     ) -> None:
         super().__init__(errnum, message)
-        self.code = code if code is not None else errorCode(errnum)
-        self.syscall = syscall
-        self.address = address
-        self.port = port
-        self.hostname = hostname
-        self.message = message
+        self.code: str = code if code is not None else errorCode(errnum)
+        self.syscall: str = syscall
+        self.address: str | None = address
+        self.port: int | None = port
+        self.hostname: str | None = hostname
+        self.message: str = message
         # Set by connect() failures of an attempt bound to a local address and port.
         self.localAddress: str | None = None
         self.localPort: int | None = None

@@ -14,8 +14,8 @@ from __future__ import annotations
 import errno
 import os
 import warnings
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from twisted.internet import error as twistedError
 from twisted.internet.address import UNIXAddress
@@ -56,11 +56,19 @@ from txnetserver._ports import (
     releaseFailedUNIXLock,
 )
 from txnetserver._proxytrust import TrustedSources, isTrustedPeer, trustedProxies
+from txnetserver._reactorchoice import globalReactor
 from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
 from txnetserver._serveroptions import normalizeServerOptions, parseCreateServerArgs
 from txnetserver._socket import ISocketOwner, Socket, logSocketFailure
 from txnetserver._tick import nextTick
 from txnetserver._twistedinternals import UNIX_LOCK_HELD
+from txnetserver._typing import (
+    ConnectionListener,
+    ListenOptions,
+    ServerEventMethod,
+    ServerOptions,
+    StreamServerEndpointLike,
+)
 
 __all__ = ["Server", "createServer"]
 
@@ -131,6 +139,15 @@ class Server(EventEmitter):
     >>> server.listen(8000)  # doctest: +SKIP
     """
 
+    if TYPE_CHECKING:
+        # For type checkers only: each known event's listener type (the
+        # methods are EventEmitter's, untouched at run time).
+        on: ServerEventMethod
+        addListener: ServerEventMethod
+        once: ServerEventMethod
+        prependListener: ServerEventMethod
+        prependOnceListener: ServerEventMethod
+
     def __init__(
         self,
         options: object = None,
@@ -156,9 +173,7 @@ class Server(EventEmitter):
         self.proxyHeaderTimeout: float = normalized.proxyHeaderTimeout
         self.maxConnections: int | float | None = None
         if reactor is None:
-            from twisted.internet import reactor as globalReactor
-
-            reactor = globalReactor
+            reactor = globalReactor()  # NodeReactor, unless one was chosen already
         self._reactor: Any = reactor
         self.factory: ServerFactory = _NodeServerFactory(self)
         self.listeningPort: IListeningPort | None = None
@@ -191,6 +206,69 @@ class Server(EventEmitter):
         """Node's ``server.listening``: a listening socket exists."""
         return self.listeningPort is not None
 
+    # The overloads say which argument lists Node takes; the callback may end any of them.
+    @overload
+    def listen(self, callback: Callable[[], object] | None = None, /) -> Server: ...
+    @overload
+    def listen(
+        self,
+        port: int | str | None,
+        host: str | None = None,
+        backlog: int | None = None,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        port: int | str | None,
+        host: str | None,
+        callback: Callable[[], object] | None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self, portOrPath: int | str | None, callback: Callable[[], object] | None, /
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        path: str,
+        backlog: int | None,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        handle: Server | IListeningPort,
+        backlog: int | None = None,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self, handle: Server | IListeningPort, callback: Callable[[], object] | None, /
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        options: ListenOptions | Mapping[str, object],
+        callback: Callable[[], object] | None = None,
+        /,
+        **kwargs: Unpack[ListenOptions],
+    ) -> Server: ...
+    @overload
+    def listen(
+        self, *, callback: Callable[[], object] | None = None, **options: Unpack[ListenOptions]
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        endpoint: StreamServerEndpointLike,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
     def listen(self, *args: Any, **kwargs: Any) -> Server:
         """
         Node's ``server.listen()`` in every overload (``port[, host][, backlog]``,
@@ -671,6 +749,23 @@ class Server(EventEmitter):
                 registry.release(self)
 
 
+@overload
+def createServer(
+    connectionListener: ConnectionListener | None = None,
+    /,
+    *,
+    reactor: Any = None,
+    **options: Unpack[ServerOptions],
+) -> Server: ...
+@overload
+def createServer(
+    options: ServerOptions | Mapping[str, object] | None,
+    connectionListener: ConnectionListener | None = None,
+    /,
+    *,
+    reactor: Any = None,
+    **kwargs: Unpack[ServerOptions],
+) -> Server: ...
 def createServer(
     options: object = None,
     connectionListener: Callable[..., object] | None = None,

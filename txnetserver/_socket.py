@@ -37,6 +37,7 @@ from twisted.python.failure import Failure
 from zope.interface import Interface, implementer
 
 from txnetserver._address import AddressInfo
+from txnetserver._connecting import SocketConnect
 from txnetserver._errors import ERR_SOCKET_CLOSED_BEFORE_CONNECTION, errnoException
 from txnetserver._handles import handlesFor
 from txnetserver._lifecycle import (
@@ -48,6 +49,7 @@ from txnetserver._lifecycle import (
     Event,
     SocketState,
 )
+from txnetserver._reactorchoice import globalReactor
 from txnetserver._socketinfo import _UNSET, SocketInfo
 from txnetserver._socketoptions import normalizeSocketOptions
 from txnetserver._socketreading import SocketReading
@@ -57,7 +59,9 @@ from txnetserver._timeouts import SocketTimeouts
 from txnetserver._transport import nodeTransportFor
 
 if TYPE_CHECKING:
+    from txnetserver._connector import Connection
     from txnetserver._server import Server
+    from txnetserver._typing import SocketEventMethod
 
 __all__ = ["ISocketOwner", "Socket"]
 
@@ -90,7 +94,7 @@ def logSocketFailure(socket: Socket, message: str, failure: Failure) -> None:
 
 
 @implementer(IProtocol, IHalfCloseableProtocol, IPushProducer, IHandshakeListener)
-class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
+class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketConnect):
     """
     Node's ``net.Socket``: a connection a :class:`~txnetserver.Server`
     accepted, or one made with ``Socket([options])`` whose transport comes
@@ -105,6 +109,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
 
     __slots__ = (
         "_connectQueue",
+        "_connection",
         "_decoder",
         "_destroyError",
         "_echoListener",
@@ -140,6 +145,15 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         "writableHighWaterMark",
     )
 
+    if TYPE_CHECKING:
+        # For type checkers only: each known event's listener type (the
+        # methods are SocketReading's and EventEmitter's, untouched at run time).
+        on: SocketEventMethod
+        addListener: SocketEventMethod
+        once: SocketEventMethod
+        prependListener: SocketEventMethod
+        prependOnceListener: SocketEventMethod
+
     def __init__(self, options: object = None, /, *, reactor: Any = None, **kwargs: object) -> None:
         """
         Node's ``new net.Socket([options])``: a socket with no connection yet
@@ -163,6 +177,8 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
             keepAlive=normalized.keepAlive,
             keepAliveInitialDelay=normalized.keepAliveInitialDelay,
         )
+        if normalized.signal is not None:
+            self._watchSignal(normalized.signal)
 
     @classmethod
     def _accepted(
@@ -210,23 +226,21 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         keepAliveInitialDelay: int,
     ) -> None:
         if reactor is None:
-            from twisted.internet import reactor as _globalReactor
-
-            reactor = _globalReactor
+            reactor = globalReactor()  # NodeReactor, unless one was chosen already
         self._reactor = reactor
         self._owner = owner
-        self.server = server
+        self.server: Server | None = server
         self.transport: Any = None
-        self.allowHalfOpen = allowHalfOpen
-        self.readableHighWaterMark = readableHighWaterMark
-        self.writableHighWaterMark = writableHighWaterMark
+        self.allowHalfOpen: object = allowHalfOpen
+        self.readableHighWaterMark: int | float = readableHighWaterMark
+        self.writableHighWaterMark: int | float = writableHighWaterMark
         # TCP options set before there is a transport (Node's kSetNoDelay,
         # kSetKeepAlive): applied by makeConnection.
         self._noDelay = noDelay
         self._keepAlive = keepAlive
         self._keepAliveInitialDelay = keepAliveInitialDelay
-        self.bytesRead = 0
-        self.bytesWritten = 0
+        self.bytesRead: int = 0
+        self.bytesWritten: int = 0
         # Where the connection, reading and writing sides are (_lifecycle.py):
         # every flag Node reports is read from it.
         self._state: SocketState = INITIAL
@@ -240,6 +254,8 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         self._needDrain = False
         # Writes (chunk, callback) made while connecting, sent once connected.
         self._connectQueue: list[tuple[bytes, WriteCallback | None]] | None = None
+        # The connect() under way or done (outgoing sockets only).
+        self._connection: Connection | None = None
         self._queuedLength = 0
         # Our transports pause us exactly when their buffer reaches
         # highWaterMark.  Others (TLS) pause for reasons of their own (a
@@ -286,6 +302,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
 
     def _closeWithoutTransport(self, error: BaseException | None) -> None:
         """A destroyed socket that never had a transport: ``'close'`` comes from here."""
+        self._cancelConnect()
         queue, self._connectQueue = self._connectQueue, None
         self._queuedLength = 0
         if self._refed:
@@ -336,7 +353,9 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
             self._sendQueued(queue or [], endQueued)
 
     def connectionMade(self) -> None:
-        """IProtocol: nothing to do; :meth:`makeConnection` did it."""
+        """IProtocol: an outgoing socket announces ``'connect'`` and ``'ready'``."""
+        if self._connection is not None:
+            self._afterConnect()
 
     def dataReceived(self, data: bytes) -> None:
         """IProtocol: bytes from the peer become ``'data'`` (or are buffered)."""
@@ -505,7 +524,8 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         """Node's ``socket.ref()``: this socket keeps a :func:`run` process alive."""
         if not self._refed:
             self._refed = True
-            if self.transport is not None and not self._state.destroyed:
+            state = self._state
+            if (self.transport is not None or state.connecting) and not state.destroyed:
                 handlesFor(self._reactor).hold(self)
         return self
 

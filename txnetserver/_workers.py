@@ -26,7 +26,7 @@ import json
 import os
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, gatherResults
@@ -43,6 +43,7 @@ from txnetserver._defaults import (
 )
 from txnetserver._errors import NodeSystemError
 from txnetserver._ports import portFileno, stopAccepting
+from txnetserver._reactorchoice import globalReactor
 from txnetserver._resolve import isIPLiteral, lookupNow
 from txnetserver._server import Server
 
@@ -110,6 +111,11 @@ class WorkersService(Service):
     #: and exit status 1 from ``twistd``, instead of a traceback.
     exitOnListenFailure = False
 
+    if TYPE_CHECKING:
+        # Twisted's Service.setServiceParent is unannotated: declared here so a
+        # user's strict type check accepts ``service.setServiceParent(application)``.
+        def setServiceParent(self, parent: Any) -> None: ...
+
     def __init__(
         self, count: int, listen: dict[str, Any], tapArguments: list[str], reactor: Any = None
     ) -> None:
@@ -128,9 +134,7 @@ class WorkersService(Service):
     @property
     def reactor(self) -> Any:
         if self._reactor is None:
-            from twisted.internet import reactor
-
-            self._reactor = reactor
+            self._reactor = globalReactor()
         return self._reactor
 
     def privilegedStartService(self) -> None:
