@@ -39,7 +39,9 @@ from txnetserver._abort import AbortController, AbortSignal
 from txnetserver._address import AddressInfo
 from txnetserver._blocklist import BlockList
 from txnetserver._client import connect, createConnection
-from txnetserver._events import EventEmitter, MaxListenersExceededWarning, errorMonitor, once
+from txnetserver._events import EventEmitter, errorMonitor
+from txnetserver._eventsonce import once
+from txnetserver._maxlisteners import MaxListenersExceededWarning
 from txnetserver._netutil import (
     SocketAddress,
     getDefaultAutoSelectFamily,
