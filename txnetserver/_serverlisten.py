@@ -43,6 +43,7 @@ from txnetserver._ports import (
 from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
 from txnetserver._syserrors import NodeSystemError, uvExceptionWithHostPort
 from txnetserver._tick import nextTick
+from txnetserver._twistedinternals import UNIX_LOCK_HELD
 
 __all__ = ["ServerListening"]
 
@@ -249,7 +250,7 @@ class ServerListening(EventEmitter):
             if isinstance(where, str):  # a UNIX path
                 releaseFailedUNIXLock(where)
                 address, port = where, -1
-                if socketError == "Cannot acquire lock":
+                if socketError == UNIX_LOCK_HELD:
                     # PATH.lock names a live process: the path is in use.
                     errnum = errno.EADDRINUSE
             else:
