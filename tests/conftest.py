@@ -4,8 +4,10 @@ Shared pytest configuration: the reactor the suite runs on.
 By default the suite runs on the reactor users get by default
 (``txnetserver._reactorchoice.globalReactor``: txnetserver's NodeReactor).
 ``TXNETSERVER_TEST_REACTOR=NAME`` installs a reactor by its ``twistd -r`` name
-first, the explicit-choice path (CI runs the suite again with ``epoll``,
-Twisted's stock epoll reactor); ``lean`` is the same as ``txnetserver``.
+first, the explicit-choice path, so every reactor is held to exactly the same
+behaviour: CI runs the suite again with ``epoll`` (Twisted's stock epoll
+reactor) and ``asyncio`` (Twisted's asyncio reactor, as in an asyncio
+application); ``lean`` is the same as ``txnetserver``.
 """
 
 import os
@@ -14,7 +16,15 @@ from collections.abc import Generator
 import pytest
 
 _chosen = os.environ.get("TXNETSERVER_TEST_REACTOR", "")
-if _chosen and _chosen != "default":
+if _chosen == "asyncio":
+    # An event loop of its own: asyncio.get_event_loop() without a running
+    # loop is deprecated from Python 3.12.
+    import asyncio
+
+    from twisted.internet import asyncioreactor
+
+    asyncioreactor.install(asyncio.new_event_loop())
+elif _chosen and _chosen != "default":
     from twisted.application.reactors import installReactor
 
     installReactor({"lean": "txnetserver"}.get(_chosen, _chosen))

@@ -345,12 +345,8 @@ def runPythonConnect(case: dict[str, Any]) -> dict[str, Any]:
     What txnetserver makes of ``connect(*args)``, in the runner's terms: the
     argument error, or the socket's state and the lookup it starts.
     """
-    from txnetserver._connectargs import (
-        TCPConnect,
-        normalizeSocketOptions,
-        parseConnectArgs,
-        resolveConnectRequest,
-    )
+    from txnetserver._connectargs import TCPConnect, parseConnectArgs, resolveConnectRequest
+    from txnetserver._socketoptions import normalizeSocketOptions
 
     def decode(value: Any) -> Any:
         if value == LOOKUP_SPY:
@@ -363,7 +359,7 @@ def runPythonConnect(case: dict[str, Any]) -> dict[str, Any]:
 
     try:
         parsed = parseConnectArgs(tuple(decode(case["args"])), {})
-        normalizeSocketOptions(parsed.options)
+        normalizeSocketOptions(parsed.options, {})
         request = resolveConnectRequest(parsed.options)
     except NodeError as e:
         return {"throws": True, "code": e.code, "name": e.name, "message": e.message}

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 from types import ModuleType
 
 from twisted.trial.unittest import SynchronousTestCase
@@ -55,6 +56,20 @@ class ExampleTests(SynchronousTestCase):
         alice.end()
         network.pump()
         self.assertEqual(bob.takeReceived(), b"* 10.0.0.1:1111 left\n")
+
+    def test_asyncio_app_serves_from_an_asyncio_program_and_exits(self) -> None:
+        result = subprocess.run(
+            [sys.executable, os.path.join(EXAMPLES, "asyncio_app.py")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=childEnvironment(),
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        lines = result.stdout.splitlines()
+        self.assertRegex(lines[0], r"^listening on 127\.0\.0\.1:\d+$")
+        self.assertEqual(lines[1:], ["HELLO FROM ASYNCIO", "closed"])
+        self.assertEqual(result.stderr, "")
 
     def test_application_tac_runs_under_twistd(self) -> None:
         child = subprocess.Popen(

@@ -1,6 +1,6 @@
 """
-Tests for txnetserver._listen: Node's createServer()/listen() argument
-normalisation and validation, without a reactor.
+Tests for txnetserver._listen: Node's listen() argument normalisation and
+validation, without a reactor.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from copy import deepcopy
-from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -19,22 +18,17 @@ from zope.interface import implementer
 
 from txnetserver import errors
 from txnetserver._address import AddressInfo
+from txnetserver._defaults import DEFAULT_BACKLOG
 from txnetserver._listen import (
-    DEFAULT_BACKLOG,
-    DEFAULT_HIGH_WATER_MARK,
     LISTEN_BACKLOG_SOMAXCONN,
     EndpointListen,
     FDListen,
     HandleListen,
     ListenArgs,
     ListenRequest,
-    ServerOptions,
     TCPListen,
     UNIXListen,
     isPipeName,
-    jsNumber,
-    normalizeServerOptions,
-    parseCreateServerArgs,
     parseListenArgs,
     resolveListenRequest,
 )
@@ -114,116 +108,7 @@ def unix(path: str, backlog: int = DEFAULT_BACKLOG, **kw: Any) -> UNIXListen:
     return UNIXListen(path=path, backlog=backlog, **kw)
 
 
-# -- jsNumber / isPipeName ------------------------------------------------------
-
-# Generated with Node v20.20.2:
-#   node -e 'for (const s of [...]) { const n = Number(s);
-#            console.log(JSON.stringify([s, Object.is(n, -0) ? "-0" : String(n)])) }'
-JS_NUMBER_TABLE: list[tuple[str, str]] = [
-    ("", "0"),
-    (" ", "0"),
-    ("\t\n", "0"),
-    ("0", "0"),
-    ("-0", "-0"),
-    ("+0", "0"),
-    ("8000", "8000"),
-    (" 8000 ", "8000"),
-    ("\n81\t", "81"),
-    ("+82", "82"),
-    ("-1", "-1"),
-    ("83.0", "83"),
-    ("1.5", "1.5"),
-    (".5", "0.5"),
-    ("5.", "5"),
-    (".", "NaN"),
-    ("+.", "NaN"),
-    ("-.5e1", "-5"),
-    (".5e1", "5"),
-    ("5.e3", "5000"),
-    ("1e3", "1000"),
-    ("1E3", "1000"),
-    ("1e+3", "1000"),
-    ("1e-3", "0.001"),
-    ("1e", "NaN"),
-    ("e3", "NaN"),
-    ("1e3.5", "NaN"),
-    ("1e400", "Infinity"),
-    ("-1e400", "-Infinity"),
-    ("1e-400", "0"),
-    ("00086", "86"),
-    ("0x1F90", "8080"),
-    ("0X1f", "31"),
-    ("0x", "NaN"),
-    ("0xg", "NaN"),
-    ("0x1F90 ", "8080"),
-    (" 0x10 ", "16"),
-    ("-0x10", "NaN"),
-    ("+0x10", "NaN"),
-    ("0b101", "5"),
-    ("0B11", "3"),
-    ("0b2", "NaN"),
-    ("0o17", "15"),
-    ("0O7", "7"),
-    ("0o8", "NaN"),
-    ("017", "17"),
-    ("08", "8"),
-    ("0.0", "0"),
-    ("1_000", "NaN"),
-    ("12px", "NaN"),
-    ("px12", "NaN"),
-    ("Infinity", "Infinity"),
-    ("+Infinity", "Infinity"),
-    ("-Infinity", "-Infinity"),
-    ("infinity", "NaN"),
-    ("inf", "NaN"),
-    ("nan", "NaN"),
-    ("NaN", "NaN"),
-    ("INFINITY", "NaN"),
-    ("1 2", "NaN"),
-    ("1\xa0", "1"),
-    ("\xa084", "84"),
-    ("\ufeff85", "85"),
-    ("\u200b86", "NaN"),
-    ("\u3000 87", "87"),
-    ("\u2028 88", "88"),
-    ("\x85 89", "NaN"),
-    ("\x1c90", "NaN"),
-    ("\u180e91", "NaN"),
-    ("\u202f92", "92"),
-    ("65535", "65535"),
-    ("65536", "65536"),
-    ("4294967296", "4294967296"),
-    ("9007199254740993", "9007199254740992"),
-    ("0x" + "f" * 300, "Infinity"),
-    ("0x1" + "0" * 255, "1.1235582092889474e+307"),
-    ("1" + "0" * 400, "Infinity"),
-    ("\u0661\u0662", "NaN"),  # Arabic-Indic digits
-    ("\uff11\uff12", "NaN"),  # fullwidth digits
-    ("0x1p3", "NaN"),
-    ("1d", "NaN"),
-    ("1f", "NaN"),
-    ("--1", "NaN"),
-    ("+-1", "NaN"),
-    ("1e1_0", "NaN"),
-    (" -0 ", "-0"),
-    ("0.1e-0", "0.1"),
-    ("12e00", "12"),
-]
-
-
-def _fromNode(text: str) -> float:
-    return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}.get(text) or float(text)
-
-
-@pytest.mark.parametrize(("text", "node"), JS_NUMBER_TABLE)
-def test_jsNumber_matches_node_number(text: str, node: str) -> None:
-    result = jsNumber(text)
-    expected = _fromNode(node)
-    if math.isnan(expected):
-        assert math.isnan(result)
-    else:
-        assert result == expected
-        assert math.copysign(1, result) == math.copysign(1, expected)  # -0 stays -0
+# -- isPipeName -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -253,223 +138,6 @@ def test_jsNumber_matches_node_number(text: str, node: str) -> None:
 )
 def test_isPipeName_is_a_string_that_is_not_a_nonnegative_number(value: object, pipe: bool) -> None:
     assert isPipeName(value) is pipe
-
-
-# -- createServer() ---------------------------------------------------------------
-
-
-def test_parseCreateServerArgs_function_first_is_the_connection_listener() -> None:
-    assert parseCreateServerArgs(CB) == (None, CB)
-    # Node: (fn, fn2) -> the first is the listener, the second is ignored.
-    assert parseCreateServerArgs(CB, print) == (None, CB)
-
-
-@pytest.mark.parametrize(
-    ("options", "listener", "expected"),
-    [
-        ({"noDelay": True}, CB, ({"noDelay": True}, CB)),
-        (None, CB, (None, CB)),
-        ({}, "notfn", ({}, None)),  # Node only adds a function listener
-        (None, None, (None, None)),
-        ("path", None, ("path", None)),  # rejected by normalizeServerOptions
-    ],
-)
-def test_parseCreateServerArgs_options_then_listener(
-    options: object, listener: object, expected: tuple[object, object]
-) -> None:
-    assert parseCreateServerArgs(options, listener) == expected
-
-
-def test_createServer_defaults() -> None:
-    # Node 22's defaults, highWaterMark included.
-    assert normalizeServerOptions(None, {}) == ServerOptions(
-        allowHalfOpen=False,
-        pauseOnConnect=False,
-        noDelay=False,
-        keepAlive=False,
-        keepAliveInitialDelay=0,
-        highWaterMark=65536,
-        blockList=None,
-    )
-    assert DEFAULT_HIGH_WATER_MARK == 65536
-
-
-def test_createServer_normalises_like_node() -> None:
-    options = {
-        "keepAliveInitialDelay": -5,
-        "highWaterMark": -1,
-        "allowHalfOpen": "yes",
-        "pauseOnConnect": 1,
-        "noDelay": 1,
-        "keepAlive": 0,
-    }
-    assert normalizeServerOptions(options, {}) == ServerOptions(
-        allowHalfOpen="yes",
-        pauseOnConnect=True,
-        noDelay=True,
-        keepAlive=False,
-        keepAliveInitialDelay=0,
-        highWaterMark=65536,
-    )
-
-
-@pytest.mark.parametrize(
-    ("milliseconds", "seconds"),
-    [
-        # Observed with Node v20 (createServer({keepAliveInitialDelay}).keepAliveInitialDelay).
-        (2500, 2),
-        (1999.9, 1),
-        (-0.5, 0),
-        (-5, 0),
-        (math.nan, 0),
-        (math.inf, 0),
-        (3e12, -1294967296),  # Node's ~~ wraps past 2**31 seconds
-        (0, 0),
-        (999, 0),
-    ],
-)
-def test_keepAliveInitialDelay_is_whole_seconds(milliseconds: float, seconds: int) -> None:
-    result = normalizeServerOptions({"keepAliveInitialDelay": milliseconds}, {})
-    assert result.keepAliveInitialDelay == seconds
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [(1024, 1024), (1.5, 1.5), (0, 0), (-1, 65536), (-0.0, 0), (None, 65536), (math.inf, math.inf)],
-)
-def test_highWaterMark_kept_negative_means_default(value: object, expected: float) -> None:
-    assert normalizeServerOptions({"highWaterMark": value}, {}).highWaterMark == expected
-
-
-def test_highWaterMark_nan_is_kept() -> None:
-    assert math.isnan(normalizeServerOptions({"highWaterMark": math.nan}, {}).highWaterMark)
-
-
-@pytest.mark.parametrize(
-    ("value", "allowHalfOpen"),
-    [(0, False), ("", False), (None, False), (True, True), ("yes", "yes"), ([], [])],
-)
-def test_allowHalfOpen_is_options_value_or_false(value: object, allowHalfOpen: object) -> None:
-    assert normalizeServerOptions({"allowHalfOpen": value}, {}).allowHalfOpen == allowHalfOpen
-
-
-def test_boolean_server_options_use_js_truthiness() -> None:
-    result = normalizeServerOptions(
-        {"pauseOnConnect": "x", "noDelay": math.nan, "keepAlive": {}}, {}
-    )
-    assert (result.pauseOnConnect, result.noDelay, result.keepAlive) == (True, False, True)
-
-
-@pytest.mark.parametrize(
-    ("value", "proxyProtocol"),
-    [
-        (None, False),
-        (False, False),
-        (0, False),
-        ("", False),
-        (math.nan, False),
-        (True, True),
-        (1, True),
-        ("false", True),  # a non-empty string is truthy in JavaScript
-        ({}, True),
-    ],
-)
-def test_proxyProtocol_is_coerced_like_nodes_boolean_options(
-    value: object, proxyProtocol: bool
-) -> None:
-    # Ours, not Node's: validated as Node validates pauseOnConnect (!!value),
-    # never rejected, always stored as a bool.
-    assert normalizeServerOptions({"proxyProtocol": value}, {}).proxyProtocol is proxyProtocol
-    assert normalizeServerOptions(None, {"proxyProtocol": value}).proxyProtocol is proxyProtocol
-
-
-def test_proxyProtocol_defaults_to_false() -> None:
-    assert normalizeServerOptions(None, {}).proxyProtocol is False
-    assert ServerOptions().proxyProtocol is False
-
-
-def test_createServer_keywords_merge_over_options_without_mutating() -> None:
-    options = {"noDelay": True, "keepAlive": True}
-    before = dict(options)
-    result = normalizeServerOptions(options, {"keepAlive": False, "pauseOnConnect": True})
-    assert (result.noDelay, result.keepAlive, result.pauseOnConnect) == (True, False, True)
-    assert options == before
-
-
-def test_createServer_accepts_any_mapping() -> None:
-    proxy: Mapping[str, object] = MappingProxyType({"noDelay": True})
-    assert normalizeServerOptions(proxy, {}).noDelay is True
-
-
-@pytest.mark.parametrize(
-    ("options", "message"),
-    [
-        # Node: Received type string ('path') / type number (0).
-        ("path", "The \"options\" argument must be of type object. Received type str ('path')"),
-        (0, 'The "options" argument must be of type object. Received type int (0)'),
-        (True, 'The "options" argument must be of type object. Received type bool (True)'),
-        ([], 'The "options" argument must be of type object. Received an instance of list'),
-    ],
-)
-def test_createServer_rejects_non_mapping_options(options: object, message: str) -> None:
-    with pytest.raises(errors.ERR_INVALID_ARG_TYPE) as info:
-        normalizeServerOptions(options, {})
-    assert isinstance(info.value, TypeError)
-    assert info.value.code == "ERR_INVALID_ARG_TYPE"
-    assert str(info.value) == message
-
-
-@pytest.mark.parametrize(
-    ("options", "message"),
-    [
-        (
-            {"highWaterMark": "x"},
-            'The "options.highWaterMark" property must be of type number. '
-            "Received type str ('x')",
-        ),
-        (
-            {"highWaterMark": True},
-            'The "options.highWaterMark" property must be of type number. '
-            "Received type bool (True)",
-        ),
-        (
-            {"keepAliveInitialDelay": "x"},
-            'The "options.keepAliveInitialDelay" property must be of type number. '
-            "Received type str ('x')",
-        ),
-        (
-            {"keepAliveInitialDelay": False},
-            'The "options.keepAliveInitialDelay" property must be of type number. '
-            "Received type bool (False)",
-        ),
-        (
-            {"blockList": "10.0.0.1"},
-            'The "options.blockList" property must be net.BlockList. '
-            "Received type str ('10.0.0.1')",
-        ),
-        (
-            {"blockList": object()},
-            'The "options.blockList" property must be net.BlockList. '
-            "Received an instance of object",
-        ),
-    ],
-)
-def test_createServer_rejects_bad_option_types(options: dict[str, object], message: str) -> None:
-    with pytest.raises(errors.ERR_INVALID_ARG_TYPE) as info:
-        normalizeServerOptions(options, {})
-    assert str(info.value) == message
-
-
-def test_createServer_blockList_needs_a_check_method() -> None:
-    class BlockList:
-        def check(self, address: str, type: str = "ipv4") -> bool:
-            return False
-
-    blockList = BlockList()
-    assert normalizeServerOptions({"blockList": blockList}, {}).blockList is blockList
-    # Node 22 only validates a truthy blockList.
-    assert normalizeServerOptions({"blockList": None}, {}).blockList is None
-    assert normalizeServerOptions({}, {"blockList": 0}).blockList is None
 
 
 # -- listen(): parseListenArgs -----------------------------------------------------
@@ -1116,16 +784,6 @@ def test_every_out_of_range_int_port_is_a_bad_port(port: int) -> None:
 def test_fractional_ports_are_bad(port: float) -> None:
     with pytest.raises(errors.ERR_SOCKET_BAD_PORT):
         listen({"port": port})
-
-
-@given(options=_options, kwargs=_options)
-def test_normalizeServerOptions_raises_only_node_errors(
-    options: dict[str, object], kwargs: dict[str, object]
-) -> None:
-    try:
-        normalizeServerOptions(options, kwargs)
-    except errors.NodeError:
-        pass
 
 
 # -- differential: Node v20 outcomes ------------------------------------------------

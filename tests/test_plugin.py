@@ -310,7 +310,9 @@ class PluginInstallTests(SynchronousTestCase):
         """A new venv: its python and its site-packages."""
         where = tempfile.mkdtemp(prefix="txns-venv-")
         self.addCleanup(shutil.rmtree, where, True)
-        venv.EnvBuilder(with_pip=False).create(where)
+        # Symlinked like `python -m venv`: a copied interpreter built with a shared
+        # libpython (pyenv's 3.13) cannot find it from the venv.
+        venv.EnvBuilder(with_pip=False, symlinks=True).create(where)
         python = os.path.join(where, "bin", "python")
         purelib = subprocess.check_output(
             [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
@@ -385,6 +387,8 @@ class PluginInstallTests(SynchronousTestCase):
         """
         if os.geteuid() != 0 or not readableByAnyone(sysconfig.get_paths()["purelib"]):
             return None  # already a normal user; or nobody could not use the borrowed Twisted
+        if not readableByAnyone(os.path.join(owned[0], "bin", "python")):
+            return None  # the venv's interpreter lives where nobody cannot reach (/root)
         for top in owned:
             for directory, _, files in os.walk(top):
                 os.chown(directory, NOBODY, NOBODY)

@@ -11,13 +11,15 @@ import struct
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
-from twisted.protocols.haproxy._v1parser import V1Parser
-from twisted.protocols.haproxy._v2parser import V2Parser
+from twisted.logger import LogLevel, globalLogPublisher
 
 from txnetserver import BlockList, Socket
 from txnetserver._defaults import PROXY_HEADER_TIMEOUT
 from txnetserver._proxy import UNDECIDED, canonicalAddress, parserFor
+from txnetserver._twistedinternals import V1Parser, V2Parser
 from txnetserver.testing import MemoryNetwork
 
 V1_HEADER = b"PROXY TCP4 203.0.113.7 127.0.0.1 5555 8000\r\n"
@@ -437,3 +439,166 @@ def test_the_clients_half_close_is_relayed_to_the_socket(memoryNetwork: MemoryNe
     assert log == ["data b'request'", "end", "close False"]
     assert client.received == b"reply after end"
     assert client.closed
+
+
+# -- fuzzed input --------------------------------------------------------------
+#
+# Whatever a peer sends (a PROXY header valid, malformed, oversized, of the
+# wrong family, split anywhere, with bytes before and after it), the
+# connection is either served correctly or closed, nothing is left counted or
+# scheduled, and nothing is logged as a failure.
+
+_HEADER_TIMEOUT_MS = PROXY_HEADER_TIMEOUT * 1000
+
+ipv4 = st.builds(lambda n: socket.inet_ntoa(n.to_bytes(4, "big")), st.integers(0, 2**32 - 1))
+ipv6 = st.builds(
+    lambda n: socket.inet_ntop(socket.AF_INET6, n.to_bytes(16, "big")),
+    st.integers(0, 2**128 - 1),
+)
+ports = st.integers(0, 65535)
+
+
+@st.composite
+def v1Headers(draw: st.DrawFn) -> tuple[bytes, str | None, int | None]:
+    """A valid v1 header, and the client it names (None: the balancer's)."""
+    kind = draw(st.sampled_from(["TCP4", "TCP6", "UNKNOWN"]))
+    if kind == "UNKNOWN":
+        return b"PROXY UNKNOWN\r\n", None, None
+    address = ipv4 if kind == "TCP4" else ipv6
+    source, destination = draw(address), draw(address)
+    sourcePort, destinationPort = draw(ports), draw(ports)
+    line = f"PROXY {kind} {source} {destination} {sourcePort} {destinationPort}\r\n"
+    return line.encode(), source, sourcePort
+
+
+@st.composite
+def v2Headers(draw: st.DrawFn) -> tuple[bytes, str | None, int | None]:
+    """A valid v2 header (PROXY or LOCAL, IPv4, IPv6 or UNIX, with TLVs)."""
+    local = draw(st.booleans())
+    family = draw(st.sampled_from([0x11, 0x21, 0x31]))
+    if family == 0x11:
+        source, destination = draw(ipv4), draw(ipv4)
+        body = socket.inet_aton(source) + socket.inet_aton(destination)
+    elif family == 0x21:
+        source, destination = draw(ipv6), draw(ipv6)
+        body = socket.inet_pton(socket.AF_INET6, source) + socket.inet_pton(
+            socket.AF_INET6, destination
+        )
+    else:
+        source = None
+        body = draw(st.binary(min_size=108, max_size=108)) + draw(
+            st.binary(min_size=108, max_size=108)
+        )
+    sourcePort = draw(ports)
+    if family != 0x31:
+        body += struct.pack("!HH", sourcePort, draw(ports))
+    body += draw(st.binary(max_size=40))  # TLVs, which the parser skips
+    header = V2Parser.PREFIX + bytes([0x20 | (0 if local else 1), family])
+    header += struct.pack("!H", len(body)) + body
+    if local or family == 0x31:
+        return header, None, None  # no IP client: the balancer's address stays
+    return header, source, sourcePort
+
+
+def _mutate(data: bytes, draw: st.DrawFn) -> bytes:
+    how = draw(st.sampled_from(["flip", "truncate", "insert", "oversize", "family"]))
+    if how == "flip" and data:
+        index = draw(st.integers(0, len(data) - 1))
+        return data[:index] + bytes([data[index] ^ draw(st.integers(1, 255))]) + data[index + 1 :]
+    if how == "truncate":
+        return data[: draw(st.integers(0, max(0, len(data) - 1)))]
+    if how == "insert":
+        index = draw(st.integers(0, len(data)))
+        return data[:index] + draw(st.binary(min_size=1, max_size=8)) + data[index:]
+    if how == "oversize":
+        if data.startswith(V2Parser.PREFIX):
+            return data[:14] + b"\xff\xff" + data[16:]  # claims 64 KiB of addresses
+        return data.rstrip(b"\r\n") + b" " + b"9" * draw(st.integers(100, 300)) + b"\r\n"
+    # family: an address of the other family under the header's family
+    return data.replace(b"TCP4", b"TCP6") if b"TCP4" in data else data.replace(b"TCP6", b"TCP4")
+
+
+@st.composite
+def connections(draw: st.DrawFn) -> tuple[list[bytes], str | None, int | None, bytes, bool]:
+    """
+    What one peer sends, in chunks: ``(chunks, client, clientPort, payload,
+    valid)``: ``valid`` when it is a valid header followed by ``payload``.
+    """
+    header, client, clientPort = draw(st.one_of(v1Headers(), v2Headers()))
+    valid = True
+    if draw(st.booleans()):
+        header = _mutate(header, draw)
+        valid = False
+    before = b""
+    if draw(st.integers(0, 4)) == 0:
+        before = draw(st.binary(min_size=1, max_size=16))  # bytes before the header
+        valid = False
+    payload = draw(st.binary(max_size=64))
+    stream = before + header + payload
+    cuts = sorted(draw(st.lists(st.integers(0, len(stream)), max_size=6)))
+    chunks = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True) if b > a]
+    return chunks, client, clientPort, payload, valid
+
+
+class _Failures:
+    """Log events at error level or above (failures included) while installed."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if "log_failure" in event or event.get("log_level") in (
+            LogLevel.error,
+            LogLevel.critical,
+        ):
+            self.events.append(event)
+
+    def __enter__(self) -> _Failures:
+        globalLogPublisher.addObserver(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        globalLogPublisher.removeObserver(self)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(connections())
+def test_fuzzed_headers_are_served_correctly_or_closed_leaving_nothing(
+    connection: tuple[list[bytes], str | None, int | None, bytes, bool],
+) -> None:
+    chunks, client, clientPort, payload, valid = connection
+    network = MemoryNetwork()
+    seen: list[tuple[Any, Any]] = []
+
+    def onConnection(sock: Socket) -> None:
+        seen.append((sock.remoteAddress, sock.remotePort))
+        sock.pipe(sock)
+
+    with _Failures() as failures:
+        server = network.createServer(onConnection, proxyProtocol=True)
+        server.listen(8000)
+        peer = network.connect(server, "127.0.0.1", 4000)
+        for chunk in chunks:
+            if peer.closed:
+                break
+            peer.write(chunk)
+            network.pump()
+        if valid:
+            assert not peer.closed
+            expected = (client, clientPort) if client is not None else ("127.0.0.1", 4000)
+            assert seen == [expected]
+            assert peer.received == payload
+        else:
+            # Served (a mutation can leave a valid header) or closed; what is
+            # echoed is never more than what followed the header.
+            assert len(seen) <= 1
+            assert b"".join(chunks).endswith(bytes(peer.received))
+            assert seen or peer.received == b""
+        if not peer.closed:
+            peer.end()
+            network.pump()
+        network.advance(_HEADER_TIMEOUT_MS)
+        assert peer.closed
+        assert server._connections == 0 and server._awaitingHeader == 0
+        assert network.reactor.getDelayedCalls() == []
+    assert failures.events == []

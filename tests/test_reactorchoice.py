@@ -49,6 +49,12 @@ class RunTests(SynchronousTestCase):
         self.assertIn("main on twisted.internet.pollreactor.PollReactor", output)
         self.assertIn("(installed before txnetserver chose one", output)
 
+    def test_a_server_created_before_run_chooses_node_reactor_too(self) -> None:
+        # Node's order: createServer() at the top of the program, run() last.
+        output = self.run_("from txnetserver import createServer; server = createServer()")
+        self.assertIn(f"main on {NODE_REACTOR}", output)
+        self.assertEqual(output.count("txnetserver runs on"), 1, output)
+
     def test_an_application_that_imported_the_reactor_keeps_twisteds_default(self) -> None:
         # Importing twisted.internet.reactor is how Twisted installs its
         # default: by then the choice is made, and run() cannot replace it.

@@ -15,6 +15,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionLost
 from twisted.internet.interfaces import IHalfCloseableProtocol, IProtocol, IPushProducer
 from twisted.logger import globalLogPublisher
+from twisted.python.failure import Failure
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
@@ -399,6 +400,9 @@ class RecordingOwner:
     def socketClosed(self, socket: Socket) -> None:
         self.log.append(("closed", socket))
 
+    def socketFailed(self, socket: Socket, message: str, failure: Failure) -> None:
+        self.log.append((f"failed: {failure.getErrorMessage()}", socket))
+
 
 def test_a_socket_reports_to_its_owner_once_connected_and_once_closed(
     memoryNetwork: MemoryNetwork,
@@ -440,3 +444,30 @@ def test_tcp_options_given_before_the_connection_apply_once_it_exists(
     assert first.transport is not None and second.transport is not None
     assert (first.transport.noDelay, first.transport.keepAlive) == (True, False)
     assert (second.transport.noDelay, second.transport.keepAlive) == (False, True)
+
+
+def test_a_failing_listener_is_reported_to_the_owner_not_logged(
+    memoryNetwork: MemoryNetwork,
+) -> None:
+    owner = RecordingOwner()
+    sock = Socket._accepted(
+        owner,
+        None,
+        reactor=memoryNetwork.reactor,
+        allowHalfOpen=False,
+        pauseOnConnect=False,
+        highWaterMark=1024,
+        noDelay=False,
+        keepAlive=False,
+        keepAliveInitialDelay=0,
+    )
+
+    def fail(data: object) -> None:
+        raise ValueError("boom")
+
+    sock.on("data", fail)
+    client = attach(memoryNetwork, sock)
+    client.write(b"x")
+    memoryNetwork.pump()
+    assert ("failed: boom", sock) in owner.log
+    assert sock.destroyed

@@ -1,20 +1,40 @@
 """
 txnetserver._transport: the server transports' write-through and their
 close without an EPOLLOUT round, on real loopback sockets and a private
-NodeReactor driven by hand (no global reactor, no sleeping).
+NodeReactor driven by hand (no global reactor, no sleeping); the
+INodeTransport seam (ours, the memory transport, the adapter for any other
+transport); and what the peer sees after destroy() and resetAndDestroy() on
+every kind of listen.
 """
 
 from __future__ import annotations
 
+import os
+import queue
+import shutil
 import socket
+import ssl as stdlibSSL
+import tempfile
+from typing import Any
 
+from twisted.internet.address import IPv4Address
+from twisted.internet.endpoints import TCP4ServerEndpoint
 from twisted.internet.error import ConnectionAborted, ConnectionDone
 from twisted.internet.protocol import Protocol, connectionDone
+from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
-from twisted.trial.unittest import SynchronousTestCase
+from twisted.trial.unittest import SynchronousTestCase, TestCase
+from zope.interface.verify import verifyClass, verifyObject
 
-from txnetserver._transport import NodeTCPServerTransport
+from txnetserver import Socket, createServer, nodeTransportFor
+from txnetserver._transport import NodeTCPServerTransport, NodeUNIXServerTransport
+from txnetserver._twistedinternals import closePoller
+from txnetserver.interfaces import INodeTransport
 from txnetserver.reactor import NodeReactor
+from txnetserver.testing import LoopbackServer, MemoryNetwork, MemoryTransport
+
+from ._loopback import asyncTest, event, listening, reactor, until
+from .test_tls import temporaryCertificate
 
 
 class _Recorder(Protocol):
@@ -28,7 +48,7 @@ class _Recorder(Protocol):
 class LoseConnectionTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.reactor = NodeReactor()
-        self.addCleanup(self.reactor._poller.close)
+        self.addCleanup(closePoller, self.reactor)
         listener = socket.socket()
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
@@ -93,3 +113,184 @@ class LoseConnectionTests(SynchronousTestCase):
         for _ in range(3):
             self.iterate()
         self.assertEqual(self.protocol.lost, [ConnectionAborted])
+
+
+class NodeTransportInterfaceTests(SynchronousTestCase):
+    """Every transport a Socket runs on provides INodeTransport."""
+
+    def test_our_tcp_and_unix_transports_and_the_memory_transport_provide_it(self) -> None:
+        for transportClass in (NodeTCPServerTransport, NodeUNIXServerTransport, MemoryTransport):
+            self.assertTrue(verifyClass(INodeTransport, transportClass))
+
+    def test_an_accepted_tcp_connection_provides_it(self) -> None:
+        with LoopbackServer() as loopback:
+            accepted: queue.Queue[Socket] = queue.Queue()
+            loopback.call(lambda: loopback.server.on("connection", accepted.put))
+            with socket.create_connection((loopback.host, loopback.port), timeout=10):
+                sock = accepted.get(timeout=10)
+                transport = loopback.call(lambda: sock.transport)
+                self.assertIsInstance(transport, NodeTCPServerTransport)
+                self.assertTrue(verifyObject(INodeTransport, transport))
+
+    def test_a_memory_connection_provides_it(self) -> None:
+        network = MemoryNetwork()
+        sockets: list[Socket] = []
+        server = network.createServer(sockets.append)
+        server.listen(8000)
+        network.connect(server)
+        network.pump()
+        self.assertIsInstance(sockets[0].transport, MemoryTransport)
+        self.assertTrue(verifyObject(INodeTransport, sockets[0].transport))
+
+    def test_any_other_transport_is_adapted_and_keeps_its_interfaces(self) -> None:
+        from twisted.internet.testing import StringTransport
+
+        foreign = StringTransport()
+        adapted = nodeTransportFor(foreign)
+        self.assertTrue(verifyObject(INodeTransport, adapted))
+        self.assertFalse(adapted.exactWriteBuffer)
+        self.assertEqual(adapted.writableLength, 0)
+        adapted.write(b"relayed")
+        self.assertEqual(foreign.value(), b"relayed")
+        self.assertEqual(adapted.getPeer(), foreign.getPeer())
+
+    def test_our_own_transports_are_not_wrapped(self) -> None:
+        network = MemoryNetwork()
+        sockets: list[Socket] = []
+        network.createServer(sockets.append).listen(8000)
+        transport = MemoryTransport(
+            network, IPv4Address("TCP", "127.0.0.1", 1), IPv4Address("TCP", "127.0.0.1", 2)
+        )
+        self.assertIs(nodeTransportFor(transport), transport)
+
+
+class _BelowTLS:
+    """A TLS client whose reads bypass TLS: the records as TCP delivers them."""
+
+    def __init__(self, wrapped: stdlibSSL.SSLSocket, raw: socket.socket) -> None:
+        self.wrapped = wrapped
+        self.raw = raw
+
+    def recv(self, size: int) -> bytes:
+        return self.raw.recv(size)
+
+    def close(self) -> None:
+        self.raw.close()
+        self.wrapped.close()
+
+
+def _peerSees(client: Any) -> str:
+    """How the peer's next read ends: ``"EOF"`` (FIN) or ``"ECONNRESET"`` (RST)."""
+    try:
+        while True:
+            if not client.recv(65536):
+                return "EOF"
+    except ConnectionResetError:
+        return "ECONNRESET"
+
+
+class DestroyOnEveryTransportTests(TestCase):
+    """
+    ``destroy()`` closes with FIN and ``resetAndDestroy()`` with RST, on our
+    transports and on any Twisted endpoint's: what a peer (a blocking client
+    socket, in a thread) sees after the server destroys its socket.  On the
+    global reactor: Twisted's TLS flushes small writes through it.
+    """
+
+    async def closeWith(self, how: str, listenArgument: Any, connect: Any) -> str:
+        """``listenArgument(reactor)``: what ``server.listen()`` gets."""
+        server = createServer()
+        sockets: list[Socket] = []
+        server.on("connection", sockets.append)
+        server.listen(listenArgument(reactor))
+        await listening(server)
+        closed = event(server, "close")
+        try:
+            client = await deferToThread(connect, server.address())
+            try:
+                await until(lambda: bool(sockets))
+                sock = sockets[0]
+                sock.on("error", lambda error: None)
+                # The server has read all the client sent: a close with unread
+                # data would be a reset whatever we asked for.
+                await event(sock, "data")
+                getattr(sock, how)()
+                return await deferToThread(_peerSees, client)
+            finally:
+                client.close()
+        finally:
+            server.close()
+            await closed
+
+    def tcp(self, address: Any) -> socket.socket:
+        client = socket.create_connection((address.address, address.port), timeout=10)
+        client.sendall(b"x")
+        return client
+
+    def unix(self, path: str) -> socket.socket:
+        client = socket.socket(socket.AF_UNIX)
+        client.settimeout(10)
+        client.connect(path)
+        client.sendall(b"x")
+        return client
+
+    def tls(self, address: Any) -> Any:
+        context = stdlibSSL.SSLContext(stdlibSSL.PROTOCOL_TLS_CLIENT)
+        context.load_verify_locations(cadata=self.certificate.certificatePEM.decode())
+        client = socket.create_connection((address.address, address.port), timeout=10)
+        # What TCP delivers (FIN or RST) is read below TLS, from the same socket.
+        raw = client.dup()
+        wrapped = context.wrap_socket(client, server_hostname="127.0.0.1")
+        wrapped.sendall(b"x")
+        return _BelowTLS(wrapped, raw)
+
+    def unixPath(self) -> str:
+        directory = tempfile.mkdtemp(prefix="txns-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        return os.path.join(directory, "s.sock")
+
+    def sslEndpoint(self) -> Any:
+        self.certificate = temporaryCertificate(self)
+        listen = {"endpoint": self.certificate.endpoint()}
+        return lambda reactor: listen
+
+    @asyncTest
+    async def test_destroy_sends_fin_on_a_port(self) -> None:
+        self.assertEqual(await self.closeWith("destroy", _port, self.tcp), "EOF")
+
+    @asyncTest
+    async def test_reset_and_destroy_sends_rst_on_a_port(self) -> None:
+        self.assertEqual(await self.closeWith("resetAndDestroy", _port, self.tcp), "ECONNRESET")
+
+    @asyncTest
+    async def test_destroy_sends_fin_on_a_unix_path(self) -> None:
+        path = self.unixPath()
+        self.assertEqual(await self.closeWith("destroy", lambda reactor: path, self.unix), "EOF")
+
+    @asyncTest
+    async def test_destroy_sends_fin_on_a_twisted_endpoint(self) -> None:
+        self.assertEqual(await self.closeWith("destroy", _tcp4Endpoint, self.tcp), "EOF")
+
+    @asyncTest
+    async def test_reset_and_destroy_sends_rst_on_a_twisted_endpoint(self) -> None:
+        self.assertEqual(
+            await self.closeWith("resetAndDestroy", _tcp4Endpoint, self.tcp), "ECONNRESET"
+        )
+
+    @asyncTest
+    async def test_destroy_sends_fin_on_an_ssl_endpoint(self) -> None:
+        self.assertEqual(await self.closeWith("destroy", self.sslEndpoint(), self.tls), "EOF")
+
+    @asyncTest
+    async def test_reset_and_destroy_sends_rst_on_an_ssl_endpoint(self) -> None:
+        self.assertEqual(
+            await self.closeWith("resetAndDestroy", self.sslEndpoint(), self.tls), "ECONNRESET"
+        )
+
+
+def _port(reactor: Any) -> Any:
+    return {"port": 0, "host": "127.0.0.1"}
+
+
+def _tcp4Endpoint(reactor: Any) -> Any:
+    return TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1")

@@ -30,6 +30,8 @@ from txnetserver._twistd import AcceptEpisodes, RateLimitedLog
 from ._children import TWISTD, childEnvironment, readRest, readUntil
 
 LISTENING = r"txnetserver listening on \S+ port (\d+)"
+# Clients that connect while descriptors are exhausted, in the EMFILE test.
+CHURN = 300
 
 
 class Recorder:
@@ -319,7 +321,9 @@ class RunningTwistdTests(SynchronousTestCase):
                     pass  # already closed by the server
                 forged += closedByServer(forger)
         self.assertEqual(forged, 50)
-        self.assertNotIn("203.0.113.7", twistd.stop())
+        output = twistd.stop()
+        self.assertNotIn("203.0.113.7", output)
+        self.assertLimited(output, "not a trusted proxy", "untrusted-proxy", 50)
 
     def test_a_drop_flood_is_logged_within_the_limit_with_a_count(self) -> None:
         twistd = TwistdProcess(self, "--port", "0", "--host", "127.0.0.1", "--max-connections", "1")
@@ -361,6 +365,13 @@ class RunningTwistdTests(SynchronousTestCase):
             for _ in range(120):
                 clients.append(socket.create_connection(("127.0.0.1", port), timeout=30))
             twistd.waitFor("cannot accept connections: accept EMFILE")
+            # Churn while no descriptor is free: each new client fails accept(2) again.
+            for _ in range(CHURN):
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=30) as churn:
+                        closedByServer(churn)
+                except OSError:
+                    pass
         finally:
             for client in clients:
                 client.close()
@@ -375,7 +386,8 @@ class RunningTwistdTests(SynchronousTestCase):
                 continue
         else:
             self.fail("never served again after EMFILE")
-        twistd.waitFor("txnetserver accepting again")
+        failed = int(twistd.waitFor(r"txnetserver accepting again: (\d+) accept").group(1))
+        self.assertGreaterEqual(failed, 1)
         output = twistd.stop()
         self.assertNotIn("Traceback", output)
         self.assertNotIn("Unhandled", output)
@@ -408,3 +420,50 @@ class TLSHandshakeTimeoutTests(SynchronousTestCase):
             with context.wrap_socket(raw) as client:
                 client.sendall(b"served")
                 self.assertEqual(client.recv(6), b"served")
+
+
+class UNIXEndpointLockTests(SynchronousTestCase):
+    """Twisted's ``unix:`` endpoint takes ``PATH.lock`` (``lockfile=1``, its default)."""
+
+    def path(self) -> str:
+        directory = tempfile.mkdtemp(prefix="txns-lock-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        return os.path.join(directory, "s.sock")
+
+    def test_a_failed_start_leaves_no_lock_file(self) -> None:
+        path = self.path()
+        with open(path, "w"):
+            pass  # a file in the way: bind fails after the lock was taken
+        status, output = runTwistd("--endpoint", f"unix:{path}")
+        self.assertEqual(status, 1, output)
+        self.assertIn(
+            f"txnetserver cannot listen: listen EADDRINUSE: address already in use {path}", output
+        )
+        self.assertNotIn("Traceback", output)
+        self.assertFalse(os.path.lexists(path + ".lock"))
+
+    def test_a_lock_held_by_a_live_process_is_address_in_use(self) -> None:
+        path = self.path()
+        os.symlink(str(os.getpid()), path + ".lock")  # this test process: alive
+        status, output = runTwistd("--endpoint", f"unix:{path}")
+        self.assertEqual(status, 1, output)
+        self.assertIn(
+            f"txnetserver cannot listen: listen EADDRINUSE: address already in use {path}", output
+        )
+        self.assertNotIn("EINVAL", output)
+        self.assertEqual(os.readlink(path + ".lock"), str(os.getpid()))  # not ours: kept
+
+    def test_a_stale_lock_is_taken_over(self) -> None:
+        path = self.path()
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        os.symlink(str(dead.pid), path + ".lock")
+        twistd = TwistdProcess(self, "--endpoint", f"unix:{path}")
+        twistd.waitFor("txnetserver listening on " + re.escape(path))
+        with socket.socket(socket.AF_UNIX) as client:
+            client.settimeout(30)
+            client.connect(path)
+            client.sendall(b"ok")
+            self.assertEqual(client.recv(2), b"ok")
+        twistd.stop()
+        self.assertFalse(os.path.lexists(path + ".lock"))

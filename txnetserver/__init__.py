@@ -8,11 +8,13 @@ The modules, in layers; each imports only from its own layer and the ones listed
 
 1. Node semantics that need no reactor, tested without one: ``_events``
    (EventEmitter), ``_errors`` (Node's error codes and messages),
-   ``_listen`` and ``_connectargs`` (``createServer()``/``listen()`` and
-   ``connect()`` arguments to frozen requests), ``_lifecycle`` (the socket's
-   states and transitions), ``_netutil`` (``isIP``, ``SocketAddress``),
-   ``_address``, ``_blocklist``, ``_abort``, ``_encoding``, and ``_defaults``
-   (every default value, once).
+   ``_jsvalues`` (JavaScript value semantics and shared validators),
+   ``_listen``, ``_serveroptions``, ``_connectargs`` and ``_socketoptions``
+   (``listen()``, ``createServer()``, ``connect()`` and ``Socket()``
+   arguments to frozen records), ``_lifecycle`` (the socket's states and
+   transitions), ``_netutil`` (``isIP``, ``SocketAddress``), ``_address``,
+   ``_blocklist``, ``_abort``, ``_encoding``, and ``_defaults`` (every default
+   value, once).
 2. The Twisted seam, where Node's events meet the reactor: ``_ports``
    (listening sockets, socket options, OS quirks), ``_transport`` (server
    transports), ``_tick`` (``process.nextTick``), ``_handles`` (which handles
@@ -21,7 +23,10 @@ The modules, in layers; each imports only from its own layer and the ones listed
    lean reactor).
 3. The objects: ``_server`` (``Server``: listening, the one accept path,
    ``close()``; ``_proxy`` reads a PROXY protocol header before it) and
-   ``_socket`` (``Socket``, with ``_socketinfo``, ``_timeouts`` and ``_pipe``).
+   ``_socket`` (``Socket``: the Twisted protocol side and closing, with its
+   sides ``_socketreading``, ``_socketwriting``, ``_socketinfo``,
+   ``_timeouts`` and ``_pipe``; it reports to its owner, the server, through
+   ``ISocketOwner`` and imports nothing of it).
 4. Process and application: ``_runner`` (``run()``: Node's process lifetime),
    ``_service`` (``NetServerService`` for Twisted applications), ``_tap``
    (``twistd netserver``), ``_workers`` and ``_worker`` (``--workers``), and
@@ -33,11 +38,25 @@ from txnetserver import types as types  # named there; not in __all__ (a stdlib 
 from txnetserver._abort import AbortController, AbortSignal
 from txnetserver._address import AddressInfo
 from txnetserver._blocklist import BlockList
-from txnetserver._events import EventEmitter, MaxListenersExceededWarning, errorMonitor, once
+from txnetserver._client import connect, createConnection
+from txnetserver._events import EventEmitter, errorMonitor
+from txnetserver._eventsonce import once
+from txnetserver._maxlisteners import MaxListenersExceededWarning
+from txnetserver._netutil import (
+    SocketAddress,
+    getDefaultAutoSelectFamily,
+    getDefaultAutoSelectFamilyAttemptTimeout,
+    isIP,
+    isIPv4,
+    isIPv6,
+    setDefaultAutoSelectFamily,
+    setDefaultAutoSelectFamilyAttemptTimeout,
+)
 from txnetserver._runner import run
 from txnetserver._server import Server, createServer
 from txnetserver._service import NetServerService
 from txnetserver._socket import Socket
+from txnetserver._transport import nodeTransportFor
 from txnetserver._workers import WorkersService
 
 __version__ = "0.2.0.dev0"
@@ -53,11 +72,22 @@ __all__ = [
     "NetServerService",
     "Server",
     "Socket",
+    "SocketAddress",
     "WorkersService",
     "__version__",
+    "connect",
+    "createConnection",
     "createServer",
     "errorMonitor",
     "errors",
+    "getDefaultAutoSelectFamily",
+    "getDefaultAutoSelectFamilyAttemptTimeout",
+    "isIP",
+    "isIPv4",
+    "isIPv6",
+    "nodeTransportFor",
     "once",
     "run",
+    "setDefaultAutoSelectFamily",
+    "setDefaultAutoSelectFamilyAttemptTimeout",
 ]

@@ -42,6 +42,7 @@ from txnetserver._errors import (
     NodeError,
 )
 from txnetserver._errors import TimeoutError as NodeTimeoutError
+from txnetserver._reactorchoice import globalReactor
 
 __all__ = [
     "ERR_ILLEGAL_CONSTRUCTOR",
@@ -381,9 +382,7 @@ class AbortSignal:
         """
         _validateDelay(ms)
         if reactor is None:
-            from twisted.internet import reactor as globalReactor
-
-            reactor = cast(ReactorTime, globalReactor)
+            reactor = cast(ReactorTime, globalReactor())
         signal = AbortSignal._create()
         # The TimeoutError is made when the timer fires, as in Node.
         reactor.callLater(ms / 1000, lambda: _abortSignal(signal, NodeTimeoutError()))

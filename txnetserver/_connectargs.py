@@ -7,7 +7,7 @@ argument handling, as pure functions (no reactor, no sockets).
 ``dns.lookup``'s own checks when no ``lookup`` option replaces it)::
 
     parsed = parseConnectArgs(args, kwargs)            # normalizeArgs: never raises
-    options = normalizeSocketOptions(parsed.options)   # new Socket(options)
+    socket = Socket(parsed.options)                    # new Socket(options)
     # connect() applies options["timeout"] with setTimeout (if truthy);
     # socket.connect() registers parsed.callback on 'connect', then:
     request = resolveConnectRequest(parsed.options)    # raises Node's argument errors
@@ -33,7 +33,6 @@ from typing import Any, Literal, TypeAlias
 
 from twisted.internet.interfaces import IStreamClientEndpoint
 
-from txnetserver._abort import AbortSignalLike
 from txnetserver._defaults import DEFAULT_CONNECT_HOST, MIN_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT
 from txnetserver._errors import (
     ERR_INVALID_ARG_TYPE,
@@ -41,17 +40,16 @@ from txnetserver._errors import (
     ERR_INVALID_IP_ADDRESS,
     ERR_MISSING_ARGS,
 )
-from txnetserver._listen import (
-    _JS_PRIMITIVES,
-    _asOptionsDict,
-    _isAbortSignal,
-    _isFunction,
-    _isJsNumber,
-    _jsTruthy,
-    _toInt32,
-    _validatePort,
-    isPipeName,
+from txnetserver._jsvalues import (
+    JS_PRIMITIVES,
+    asOptionsDict,
+    isFunction,
+    isJsNumber,
+    jsTruthy,
+    toInt32,
+    validatePort,
 )
+from txnetserver._listen import isPipeName
 from txnetserver._netutil import (
     getDefaultAutoSelectFamily,
     getDefaultAutoSelectFamilyAttemptTimeout,
@@ -64,10 +62,8 @@ __all__ = [
     "ConnectRequest",
     "EndpointConnect",
     "LookupFunction",
-    "SocketOptions",
     "TCPConnect",
     "UNIXConnect",
-    "normalizeSocketOptions",
     "parseConnectArgs",
     "resolveConnectRequest",
 ]
@@ -109,10 +105,10 @@ def parseConnectArgs(args: tuple[object, ...], kwargs: Mapping[str, object]) -> 
     options: dict[Any, object] = {}
     if jsArgs:
         first = jsArgs[0]
-        asDict = _asOptionsDict(first)
+        asDict = asOptionsDict(first)
         if asDict is not None:
             options = asDict
-        elif not isinstance(first, _JS_PRIMITIVES) and not _isFunction(first):
+        elif not isinstance(first, JS_PRIMITIVES) and not isFunction(first):
             pass  # typeof 'object' (a list, say): options without port or path
         elif isPipeName(first):
             options["path"] = first
@@ -124,69 +120,7 @@ def parseConnectArgs(args: tuple[object, ...], kwargs: Mapping[str, object]) -> 
     options.update(keywords)
     last = jsArgs[-1] if jsArgs else None
     return ConnectArgs(
-        options=MappingProxyType(options), callback=last if _isFunction(last) else None
-    )
-
-
-# -- new Socket(options) --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SocketOptions:
-    """
-    The options ``new net.Socket(options)`` keeps: ``keepAliveInitialDelay``
-    in whole **seconds** (Node's ``~~(ms / 1000)``, negative → 0), the
-    ``signal`` whose abort destroys the socket, and ``timeout`` as given
-    (``connect()`` passes a truthy one to ``setTimeout``).
-    """
-
-    allowHalfOpen: bool = False
-    noDelay: bool = False
-    keepAlive: bool = False
-    keepAliveInitialDelay: int = 0
-    signal: AbortSignalLike | None = None
-    timeout: object = None
-
-
-def normalizeSocketOptions(options: object) -> SocketOptions:
-    """
-    Node's ``Socket(options)`` checks, in its order: object modes are refused,
-    ``keepAliveInitialDelay`` must be a number, a truthy ``signal`` must be an
-    ``AbortSignal`` (checked by the stream constructor, hence ``"signal"``).
-
-    :raises ERR_INVALID_ARG_VALUE: ``objectMode`` or a ``readable``/``writableObjectMode``.
-    :raises ERR_INVALID_ARG_TYPE: ``keepAliveInitialDelay`` or ``signal`` of the wrong type.
-    """
-    merged = _asOptionsDict(options) if options is not None else {}
-    if merged is None:
-        merged = {}
-    if _jsTruthy(merged.get("objectMode")):
-        raise ERR_INVALID_ARG_VALUE("options.objectMode", merged["objectMode"], "is not supported")
-    readableMode = merged.get("readableObjectMode")
-    writableMode = merged.get("writableObjectMode")
-    if _jsTruthy(readableMode) or _jsTruthy(writableMode):
-        which = "readableObjectMode" if _jsTruthy(readableMode) else "writableObjectMode"
-        raise ERR_INVALID_ARG_VALUE(
-            f"options.{which}",
-            readableMode if _jsTruthy(readableMode) else writableMode,
-            "is not supported",
-        )
-    delay = merged.get("keepAliveInitialDelay")
-    seconds = 0
-    if delay is not None:
-        if not _isJsNumber(delay):
-            raise ERR_INVALID_ARG_TYPE("options.keepAliveInitialDelay", "number", delay)
-        seconds = _toInt32(max(float(delay), 0.0) / 1000)
-    signal = merged.get("signal")
-    if _jsTruthy(signal) and not _isAbortSignal(signal):
-        raise ERR_INVALID_ARG_TYPE("signal", "AbortSignal", signal)
-    return SocketOptions(
-        allowHalfOpen=_jsTruthy(merged.get("allowHalfOpen")),
-        noDelay=_jsTruthy(merged.get("noDelay")),
-        keepAlive=_jsTruthy(merged.get("keepAlive")),
-        keepAliveInitialDelay=seconds,
-        signal=signal if _jsTruthy(signal) else None,  # type: ignore[arg-type]
-        timeout=merged.get("timeout"),
+        options=MappingProxyType(options), callback=last if isFunction(last) else None
     )
 
 
@@ -266,7 +200,7 @@ def resolveConnectRequest(options: Mapping[Any, object]) -> ConnectRequest:
     path = options.get("path")
     if "port" not in options and path is None:
         raise ERR_MISSING_ARGS(["options", "port", "path"])
-    if _jsTruthy(path):
+    if jsTruthy(path):
         if not isinstance(path, str):
             raise ERR_INVALID_ARG_TYPE("options.path", "string", path)
         return UNIXConnect(path)
@@ -290,17 +224,17 @@ def _validateEndpoint(endpoint: object) -> object:
 def _tcpRequest(options: Mapping[Any, object]) -> TCPConnect:
     """``lookupAndConnect``'s checks, then ``dns.lookup``'s for the default resolver."""
     localAddress = options.get("localAddress")
-    if _jsTruthy(localAddress) and not isIP(localAddress):
+    if jsTruthy(localAddress) and not isIP(localAddress):
         raise ERR_INVALID_IP_ADDRESS(localAddress)
     localPort = options.get("localPort")
-    if _jsTruthy(localPort) and not _isJsNumber(localPort):
+    if jsTruthy(localPort) and not isJsNumber(localPort):
         raise ERR_INVALID_ARG_TYPE("options.localPort", "number", localPort)
     port = 0
     if "port" in options:
         given = options["port"]
         if isinstance(given, bool) or not isinstance(given, (int, float, str)):
             raise ERR_INVALID_ARG_TYPE("options.port", ["number", "string"], given)
-        port = _validatePort(given, "Port")
+        port = validatePort(given, "Port")
     autoSelectFamily = options.get("autoSelectFamily")
     if autoSelectFamily is None:
         autoSelectFamily = getDefaultAutoSelectFamily()
@@ -315,26 +249,26 @@ def _tcpRequest(options: Mapping[Any, object]) -> TCPConnect:
             MIN_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT,
         )
     host = options.get("host")
-    if not _jsTruthy(host):
+    if not jsTruthy(host):
         host = DEFAULT_CONNECT_HOST
     hostFamily = isIP(host)
     common: dict[str, Any] = {
         "port": port,
-        "localAddress": str(localAddress) if _jsTruthy(localAddress) else None,
-        "localPort": localPort if _jsTruthy(localPort) else None,
+        "localAddress": str(localAddress) if jsTruthy(localAddress) else None,
+        "localPort": localPort if jsTruthy(localPort) else None,
         "autoSelectFamily": autoSelectFamily,
         "autoSelectFamilyAttemptTimeout": attemptTimeoutMs,
     }
     if hostFamily:
         return TCPConnect(host=str(host), hostFamily=hostFamily, **common)
     lookup = options.get("lookup")
-    if lookup is not None and not _isFunction(lookup):
+    if lookup is not None and not isFunction(lookup):
         raise ERR_INVALID_ARG_TYPE("options.lookup", "function", lookup)
     # socketToDnsFamily: Node's 'IPv4'/'IPv6' spellings become 4/6.
     family = options.get("family")
     family = {"IPv4": 4, "IPv6": 6}.get(family, family) if isinstance(family, str) else family
     hintsGiven = options.get("hints")
-    hints: Any = hintsGiven if _jsTruthy(hintsGiven) else 0
+    hints: Any = hintsGiven if jsTruthy(hintsGiven) else 0
     if lookup is None:
         hints = _validateDnsLookup(host, family, hints)
     racing = family not in (4, 6) or isinstance(family, bool)
@@ -357,9 +291,9 @@ def _validateDnsLookup(host: object, family: object, hints: object) -> int:
         raise ERR_INVALID_ARG_TYPE("hostname", "string", host)
     flags = 0
     if hints is not None:
-        if not _isJsNumber(hints):
+        if not isJsNumber(hints):
             raise ERR_INVALID_ARG_TYPE("options.hints", "number", hints)
-        flags = _toInt32(float(hints)) % 2**32  # hints >>> 0
+        flags = toInt32(float(hints)) % 2**32  # hints >>> 0
         if flags & ~_VALID_HINTS:
             raise ERR_INVALID_ARG_VALUE("hints", flags)
     if family is not None and (isinstance(family, bool) or family not in (0, 4, 6)):

@@ -106,7 +106,7 @@ class Connection:
         self._reactor = reactor
         self._request = request
         self._socket = socket
-        self._factory = _OneProtocolFactory(protocol)
+        self._factory = _OneProtocolFactory(protocol, lambda: socket.connecting)
         self._attempt: Deferred[IProtocol] | None = None
         self._cancelled = False
         self.attemptedAddresses: list[str] | None = None
@@ -387,12 +387,16 @@ class _OneProtocolFactory:
     def doStop(self) -> None:
         pass
 
-    def __init__(self, protocol: IProtocol) -> None:
+    def __init__(self, protocol: IProtocol, wanted: Callable[[], bool]) -> None:
         self._protocol: IProtocol | None = protocol
+        self._wanted = wanted
 
     def buildProtocol(self, addr: IAddress) -> IProtocol | None:
         protocol, self._protocol = self._protocol, None
-        return protocol if protocol is not None else _CloseAtOnce()
+        if protocol is None or not self._wanted():
+            # Connected after destroy() could stop it, or a second racing winner.
+            return _CloseAtOnce()
+        return protocol
 
 
 class _CloseAtOnce(TwistedProtocol):

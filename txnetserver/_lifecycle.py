@@ -32,7 +32,14 @@ from typing import Final
 
 __all__ = [
     "ACCEPTED",
+    "ATTACH",
+    "CONNECT",
+    "DESTROY",
+    "EMIT_END",
+    "END",
+    "FINISH",
     "INITIAL",
+    "PEER_EOF",
     "Connection",
     "Event",
     "LifecycleError",
@@ -42,7 +49,14 @@ __all__ = [
 ]
 
 
-class Connection(enum.Enum):
+class _FastEnum(enum.Enum):
+    # Members are singletons compared by identity: hash them by identity too,
+    # in C, instead of Enum's Python-level hash of the name (transitions are
+    # dictionary lookups keyed by these).
+    __hash__ = object.__hash__
+
+
+class Connection(_FastEnum):
     """Whether the socket has a transport."""
 
     UNCONNECTED = "unconnected"
@@ -55,7 +69,7 @@ class Connection(enum.Enum):
     """``destroy()`` ran or the transport was lost: no more I/O."""
 
 
-class Reading(enum.Enum):
+class Reading(_FastEnum):
     """The input: the peer's bytes, then its FIN, then ``'end'``."""
 
     READING = "reading"
@@ -65,7 +79,7 @@ class Reading(enum.Enum):
     """``'end'`` was emitted (Node's ``readableEnded``)."""
 
 
-class Writing(enum.Enum):
+class Writing(_FastEnum):
     """The output: writes, then ``end()``, then ``'finish'``."""
 
     WRITING = "writing"
@@ -75,7 +89,7 @@ class Writing(enum.Enum):
     """``'finish'`` was emitted: our FIN went out after every queued byte."""
 
 
-class Event(enum.Enum):
+class Event(_FastEnum):
     """What moves a socket from one state to the next."""
 
     CONNECT = "connect"
@@ -92,6 +106,17 @@ class Event(enum.Enum):
     """``'finish'`` is being emitted."""
     DESTROY = "destroy"
     """``destroy()``, a failed listener, or the transport's loss."""
+
+
+# The events by module-level name, for the socket: looking a member up on an
+# Enum class costs ~200 ns on Python 3.11, a module global ~20 ns.
+CONNECT: Final = Event.CONNECT
+ATTACH: Final = Event.ATTACH
+PEER_EOF: Final = Event.PEER_EOF
+EMIT_END: Final = Event.EMIT_END
+END: Final = Event.END
+FINISH: Final = Event.FINISH
+DESTROY: Final = Event.DESTROY
 
 
 class LifecycleError(RuntimeError):
@@ -170,12 +195,13 @@ class SocketState:
     """The peer's FIN arrived (``'end'`` may still be waiting)."""
     sending: bool = field(init=False, compare=False)
     """``write()`` goes straight to a transport (writable and open)."""
-    _next: dict[Event, SocketState] = field(init=False, compare=False, repr=False)
+    transitions: dict[Event, SocketState] = field(init=False, compare=False, repr=False)
+    """This state's row of the table: the events it allows and where each leads."""
 
     def __post_init__(self) -> None:
         for name, value in _derive(self.connection, self.reading, self.writing).items():
             object.__setattr__(self, name, value)
-        object.__setattr__(self, "_next", {})  # filled below, once every state exists
+        object.__setattr__(self, "transitions", {})  # filled below, once every state exists
 
     def after(self, event: Event) -> SocketState:
         """
@@ -184,13 +210,13 @@ class SocketState:
         :raises LifecycleError: ``event`` is not allowed in this state.
         """
         try:
-            return self._next[event]
+            return self.transitions[event]
         except KeyError:
             raise LifecycleError(f"{event.name} is not allowed in {self!r}") from None
 
     def allows(self, event: Event) -> bool:
         """Whether :meth:`after` would accept ``event``."""
-        return event in self._next
+        return event in self.transitions
 
     def __repr__(self) -> str:
         return (
@@ -254,7 +280,7 @@ for _state in _STATES.values():
     for _event in Event:
         _sides = _nextSides(_state.connection, _state.reading, _state.writing, _event)
         if _sides is not None:
-            _state._next[_event] = _STATES[_sides]
+            _state.transitions[_event] = _STATES[_sides]
 del _state, _event, _sides
 
 INITIAL: Final = _STATES[Connection.UNCONNECTED, Reading.READING, Writing.WRITING]

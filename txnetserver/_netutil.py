@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 import re
 import socket
-from collections.abc import Iterator, Mapping
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 from txnetserver._defaults import (
     DEFAULT_AUTO_SELECT_FAMILY,
@@ -28,7 +28,7 @@ from txnetserver._errors import (
     ERR_OUT_OF_RANGE,
     ERR_SOCKET_BAD_PORT,
 )
-from txnetserver._listen import _validatePort
+from txnetserver._jsvalues import mergedOptions, validatePort
 
 __all__ = [
     "SocketAddress",
@@ -137,13 +137,7 @@ class SocketAddress:
     __slots__ = ("_address", "_family", "_flowlabel", "_port")
 
     def __init__(self, options: object = None, /, **kwargs: object) -> None:
-        if options is None:
-            merged: dict[Any, object] = {}
-        elif isinstance(options, Mapping):
-            merged = dict(options)
-        else:
-            raise ERR_INVALID_ARG_TYPE("options", "object", options)
-        merged.update(kwargs)
+        merged = mergedOptions(options, kwargs)
         given = merged.get("family", "ipv4")
         # Node picks the default address before lowercasing the family, so
         # {family: 'IPv6'} defaults to '127.0.0.1' and then fails to parse.
@@ -157,7 +151,7 @@ class SocketAddress:
         if isinstance(port, bool) or not isinstance(port, (int, float, str)):
             raise ERR_SOCKET_BAD_PORT("options.port", port)
         # Node 20 accepts a numeric string here and then aborts in C++; we take its number.
-        self._port = _validatePort(port)
+        self._port = validatePort(port)
         flowlabel = _validateUint32(merged.get("flowlabel", 0), "options.flowlabel")
         if family == "ipv6" and flowlabel > _MAX_FLOWLABEL:
             raise ERR_OUT_OF_RANGE("options.flowlabel", f">= 0 && <= {_MAX_FLOWLABEL}", flowlabel)
@@ -177,6 +171,7 @@ class SocketAddress:
 
     @property
     def port(self) -> int:
+        """The port (0-65535)."""
         return self._port
 
     @property
@@ -186,6 +181,7 @@ class SocketAddress:
 
     @property
     def flowlabel(self) -> int:
+        """The IPv6 flow label (0 for IPv4)."""
         return self._flowlabel
 
     def toJSON(self) -> dict[str, object]:

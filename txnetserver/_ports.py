@@ -27,6 +27,7 @@ from twisted.python.failure import Failure
 
 from txnetserver._errors import NodeSystemError, uvExceptionWithHostPort
 from txnetserver._transport import NodeTCPServerTransport, NodeUNIXServerTransport
+from txnetserver._twistedinternals import PortInternals, UNIXPortInternals
 
 __all__ = [
     "closePort",
@@ -34,124 +35,78 @@ __all__ = [
     "listenFD",
     "listenTCP",
     "listenUNIX",
+    "releaseFailedUNIXLock",
 ]
 
 # sizeof(sockaddr_un.sun_path) on Linux, including the terminating NUL.
 SUN_PATH_MAX = 108
 
 
-# accept(2) failures that only concern the one connection being accepted.
-_ACCEPT_RETRY = frozenset({errno.EPERM, errno.ECONNABORTED, errno.EINTR, errno.EPROTO})
-
-
-class _AcceptLoopMixin:
-    """
-    Twisted's accept loop, with two Node behaviours: it stops as soon as the
-    port is closed (a ``'connection'`` listener may ``close()`` the server
-    mid-loop), and resource errors such as EMFILE are reported to the factory
-    (Node emits ``'error'`` with ``accept EMFILE``) while pending connections
-    are shed through Twisted's reserved descriptor, so the loop cannot spin.
-    """
-
-    numberAccepts = 100
-    sessionno = 0
-    connected: Any
-    disconnecting: Any
-    socket: socket.socket
-    factory: Any
-    reactor: Any
-    transport: Any
-
-    _buildAddr: Any  # tcp.Port's / unix.Port's, later in the MRO
-
-    def doRead(self) -> None:
-        listener = self.socket
-        limit = self.numberAccepts
-        accepted = 0
-        while accepted < limit and self.connected and not self.disconnecting:
-            try:
-                skt, addr = listener.accept()
-            except OSError as e:
-                if e.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
-                    break
-                if e.errno in _ACCEPT_RETRY:
-                    continue
-                self._acceptFailed(e)
-                break
-            accepted += 1
-            if isinstance(addr, tuple) and len(addr) == 4:
-                # IPv6: keep the scope id in the host, as Twisted does.
-                host = socket.getnameinfo(addr, socket.NI_NUMERICHOST | socket.NI_NUMERICSERV)
-                addr = (host[0], *addr[1:])
-            protocol = self.factory.buildProtocol(self._buildAddr(addr))
-            if protocol is None:
-                skt.close()
-                continue
-            sessionno = self.sessionno
-            self.sessionno = sessionno + 1
-            transport = self.transport(skt, protocol, addr, self, sessionno, self.reactor)
-            protocol.makeConnection(transport)
-        # Scale the loop with traffic, as Twisted does.
-        self.numberAccepts = limit + 20 if accepted == limit else max(1, accepted)
-
-    def _acceptFailed(self, error: OSError) -> None:
-        report = getattr(self.factory, "acceptFailed", None)
-        if report is not None:
-            report(error)
-        if error.errno == errno.EMFILE and tcp._reservedFD.available():
-            # Free the spare descriptor, accept and close what is pending.
-            with tcp._reservedFD:
-                while True:
-                    try:
-                        skt, _ = self.socket.accept()
-                    except OSError:
-                        break
-                    skt.close()
-
-
-class NodeTCPPort(_AcceptLoopMixin, tcp.Port):
+class NodeTCPPort(PortInternals, tcp.Port):
     """
     A TCP port with Node's socket options set before ``bind``: ``IPV6_V6ONLY``
     explicitly (0 = dual stack, whatever the host's sysctl says),
     ``SO_REUSEPORT`` on request, ``SO_REUSEADDR`` always (libuv's default).
+
+    Set here rather than through ``tcp.makeBinding`` (Twisted 26.10 only):
+    ``createInternetSocket`` is the step before ``bind`` on every Twisted
+    release, and from 26.10 it sets ``SO_REUSEADDR`` only for a binding.
     """
 
     transport = NodeTCPServerTransport
-    _v6only: bool | None = None
-    # shutdown(2) on a listening socket would also stop every other port
-    # sharing it (listen(otherServer)); close() alone is enough.
-    _shouldShutdown = False
+    _nodeV6Only: bool | None = None
+    _nodeReusePort = False
+    _nodeSocket: socket.socket | None = None
 
     def createInternetSocket(self) -> socket.socket:
         s: socket.socket = super().createInternetSocket()  # type: ignore[no-untyped-call]
-        if self.addressFamily == socket.AF_INET6 and self._v6only is not None:
-            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(self._v6only))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if self._nodeReusePort:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if self.addressFamily == socket.AF_INET6 and self._nodeV6Only is not None:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(self._nodeV6Only))
+        self._nodeSocket = s
         return s
 
-    def _logConnectionLostMsg(self) -> None:
-        """Quiet: the Server reports its own lifecycle."""
+    def startListening(self) -> None:
+        """
+        ``tcp.Port.startListening``, closing the new socket when ``bind`` or
+        ``listen`` fails (Twisted before 26.10 leaves it to the garbage
+        collector, holding the descriptor until then).
+        """
+        try:
+            super().startListening()
+        except BaseException:
+            created = getattr(self, "_nodeSocket", None)
+            if created is not None:
+                created.close()
+            raise
+        finally:
+            self._nodeSocket = None
 
 
-class NodeUNIXPort(_AcceptLoopMixin, unix.Port):
-    """A UNIX port that unlinks its path on close only if it created it."""
+class NodeUNIXPort(UNIXPortInternals, unix.Port):
+    """
+    A UNIX port that, on close, unlinks its path only if it created it and the
+    path is still its socket (same device and inode): a file that replaced
+    the socket, or the socket of a server started later at the same path, is
+    left alone (Node unlinks the path whatever it now is).
+    """
 
     transport = NodeUNIXServerTransport
     _unlinkPath: str | None = None
-    _shouldShutdown = False
-
-    def _logConnectionLostMsg(self) -> None:
-        """Quiet: the Server reports its own lifecycle."""
+    _boundFile: tuple[int, int] | None = None
 
     def connectionLost(self, reason: Failure) -> None:
         unlinkPath, self._unlinkPath = self._unlinkPath, None
-        if unlinkPath is not None:
+        if unlinkPath is not None and self._boundFile is not None:
             try:
-                os.unlink(unlinkPath)
+                now = os.lstat(unlinkPath)
+                if stat.S_ISSOCK(now.st_mode) and (now.st_dev, now.st_ino) == self._boundFile:
+                    os.unlink(unlinkPath)
             except OSError:
                 pass
-        # Skip unix.Port's own unlink: it would also remove paths it did not
-        # create (adopted descriptors), which Node never does.
-        tcp.Port.connectionLost(self, reason)
+        super().connectionLost(reason)
 
 
 def isRealReactor(reactor: object) -> bool:
@@ -188,9 +143,9 @@ def listenTCP(
             return reactor.listenTCP(port, factory, backlog, host)  # type: ignore[no-any-return]
         except twistedError.CannotListenError as e:
             raise _fromCannotListen(e, host, port) from None
-    binding = tcp.makeBinding(host, port, reuseAddress=True, reusePort=reusePort)
-    listeningPort = NodeTCPPort(binding, factory, backlog, host, reactor=reactor)  # type: ignore[arg-type]
-    listeningPort._v6only = ipv6Only if ":" in host else None
+    listeningPort = NodeTCPPort(port, factory, backlog, host, reactor=reactor)
+    listeningPort._nodeReusePort = reusePort
+    listeningPort._nodeV6Only = ipv6Only if ":" in host else None
     try:
         listeningPort.startListening()
     except (twistedError.CannotListenError, OSError) as e:
@@ -270,6 +225,12 @@ def listenUNIX(
         raise failure from None
     if not abstract:
         listeningPort._unlinkPath = os.path.abspath(path)
+        try:
+            bound = os.lstat(path)
+        except OSError:
+            pass  # already gone: nothing of ours to unlink on close
+        else:
+            listeningPort._boundFile = (bound.st_dev, bound.st_ino)
     return listeningPort
 
 
@@ -299,9 +260,9 @@ def listenFD(
         sock.setblocking(False)
         listeningPort: tcp.Port
         if family == socket.AF_UNIX:
-            listeningPort = NodeUNIXPort._fromListeningDescriptor(reactor, sock.fileno(), factory)  # type: ignore[no-untyped-call]
+            listeningPort = NodeUNIXPort.fromListeningDescriptor(reactor, sock.fileno(), factory)
         elif family in (socket.AF_INET, socket.AF_INET6):
-            listeningPort = NodeTCPPort._fromListeningDescriptor(  # type: ignore[no-untyped-call]
+            listeningPort = NodeTCPPort.fromListeningDescriptor(
                 reactor, sock.fileno(), family, factory
             )
         else:
@@ -314,6 +275,22 @@ def listenFD(
     finally:
         sock.close()
     return listeningPort, family == socket.AF_UNIX
+
+
+def releaseFailedUNIXLock(path: str) -> None:
+    """
+    After a failed listen on Twisted's ``unix:`` endpoint (``lockfile=1``, its
+    default): remove ``PATH.lock`` if it names this process.  Twisted takes
+    the lock before ``bind`` and does not release it when ``bind`` fails; left
+    behind, it is stale at the next start, and Twisted then removes whatever
+    socket is at ``PATH`` as a leftover of ours.
+    """
+    lock = path + ".lock"
+    try:
+        if os.readlink(lock) == str(os.getpid()):
+            os.unlink(lock)
+    except OSError:
+        pass
 
 
 def portFileno(listeningPort: object) -> int | None:

@@ -9,9 +9,9 @@ the connection go through the server's one accept path with the real
 client's address, so ``'connection'``, ``maxConnections``/``'drop'`` and
 ``blockList`` all see the client.
 
-The parsers and the address-reporting wrapper are Twisted's
-(``twisted.protocols.haproxy``, whose modules are private: Twisted exports
-only ``proxyEndpoint``).
+The parsers are Twisted's (``twisted.protocols.haproxy``, whose modules are
+private: Twisted exports only ``proxyEndpoint``; they come through
+``_twistedinternals``).
 """
 
 from __future__ import annotations
@@ -22,14 +22,11 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.interfaces import IAddress, IHalfCloseableProtocol
-from twisted.protocols.haproxy._exceptions import InvalidProxyHeader
-from twisted.protocols.haproxy._info import ProxyInfo
-from twisted.protocols.haproxy._v1parser import V1Parser
-from twisted.protocols.haproxy._v2parser import V2Parser
-from twisted.protocols.haproxy._wrapper import HAProxyProtocolWrapper
-from twisted.protocols.policies import WrappingFactory
+from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.python.failure import Failure
 from zope.interface import directlyProvides, implementer, providedBy
+
+from txnetserver._twistedinternals import InvalidProxyHeader, ProxyInfo, V1Parser, V2Parser
 
 if TYPE_CHECKING:
     from txnetserver._server import Server
@@ -112,11 +109,13 @@ def canonicalAddress(address: IAddress | None) -> IAddress | None:
 
 
 @implementer(IHalfCloseableProtocol)
-class ProxyHeaderProtocol(HAProxyProtocolWrapper):
+class ProxyHeaderProtocol(ProtocolWrapper):
     """
     Reads the PROXY header of one accepted connection, then hands the
     connection (with the client's addresses) to the server's accept path.
-    Transport calls and half-closes are relayed both ways.
+    Transport calls and half-closes are relayed both ways; ``getPeer`` and
+    ``getHost`` report the header's addresses (as Twisted's
+    ``HAProxyProtocolWrapper`` does).
     """
 
     transport: Any
@@ -125,6 +124,8 @@ class ProxyHeaderProtocol(HAProxyProtocolWrapper):
     def __init__(self, server: Server) -> None:
         super().__init__(WrappingFactory(server.factory), None)  # type: ignore[arg-type]
         self._server = server
+        self._headerParser: V1Parser | V2Parser | None = None
+        self._headerInfo: ProxyInfo | None = None
         self._headerDone = False
         self._start = b""
         self._headerTimer: Any = None
@@ -155,7 +156,7 @@ class ProxyHeaderProtocol(HAProxyProtocolWrapper):
             if self.wrappedProtocol is not None:
                 self.wrappedProtocol.dataReceived(data)
             return
-        if self._parser is None:
+        if self._headerParser is None:
             data = self._start + data
             parser = parserFor(data)
             if parser is UNDECIDED:
@@ -165,9 +166,9 @@ class ProxyHeaderProtocol(HAProxyProtocolWrapper):
             if parser is None:
                 self._refuse()  # not a PROXY connection
                 return
-            self._parser = parser
+            self._headerParser = parser
         try:
-            info, remaining = self._parser.feed(data)
+            info, remaining = self._headerParser.feed(data)
         except (InvalidProxyHeader, ValueError):  # v1 ports go through int()
             self._refuse()
             return
@@ -181,9 +182,13 @@ class ProxyHeaderProtocol(HAProxyProtocolWrapper):
         except ValueError:
             self._refuse()
             return
+        if not isinstance(source, (IPv4Address, IPv6Address)):
+            # No IP client (v2 LOCAL, v1 UNKNOWN, or a client on the
+            # balancer's UNIX socket): the balancer's addresses stay.
+            source = destination = None
         self._cancelHeaderTimer()
         self._releaseSlot()
-        self._proxyInfo = ProxyInfo(info.header, source, destination)
+        self._headerInfo = ProxyInfo(info.header, source, destination)
         self._headerDone = True
         if not self._server.listening:
             # close() ran while the header was on its way: Node would not
@@ -198,6 +203,18 @@ class ProxyHeaderProtocol(HAProxyProtocolWrapper):
         protocol.makeConnection(self)  # type: ignore[arg-type]  # provides it at runtime
         if remaining and self.wrappedProtocol is not None:
             self.wrappedProtocol.dataReceived(remaining)
+
+    def getPeer(self) -> IAddress:
+        info = self._headerInfo
+        if info is not None and info.source is not None:
+            return info.source
+        return self.transport.getPeer()  # type: ignore[no-any-return]
+
+    def getHost(self) -> IAddress:
+        info = self._headerInfo
+        if info is not None and info.destination is not None:
+            return info.destination
+        return self.transport.getHost()  # type: ignore[no-any-return]
 
     def _refuse(self) -> None:
         self._cancelHeaderTimer()

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from txnetserver._handles import HandleRegistry, handlesFor
 from txnetserver._reactorchoice import globalReactor
+from txnetserver._twistedinternals import exitSignal
 
 __all__ = ["run"]
 
@@ -155,9 +156,9 @@ def run(main: Callable[..., object], *args: object, reactor: Any = None) -> NoRe
         reactor.run()
     finally:
         registry.watch(None, None)
-    exitSignal = getattr(reactor, "_exitSignal", None)
-    if exitSignal is not None and not state.stoppedByUs:
-        _exitWithSignal(exitSignal)
+    signalNumber = exitSignal(reactor)
+    if signalNumber is not None and not state.stoppedByUs:
+        _exitWithSignal(signalNumber)
     sys.exit(state.exitCode)
 
 

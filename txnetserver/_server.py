@@ -11,6 +11,8 @@ accept path, connection accounting and ``close()``.
 
 from __future__ import annotations
 
+import errno
+import os
 import warnings
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Unpack, overload
@@ -41,8 +43,6 @@ from txnetserver._listen import (
     HandleListen,
     TCPListen,
     UNIXListen,
-    normalizeServerOptions,
-    parseCreateServerArgs,
     parseListenArgs,
     resolveListenRequest,
 )
@@ -53,10 +53,13 @@ from txnetserver._ports import (
     listenTCP,
     listenUNIX,
     portFileno,
+    releaseFailedUNIXLock,
 )
 from txnetserver._proxytrust import TrustedSources, isTrustedPeer, trustedProxies
+from txnetserver._reactorchoice import globalReactor
 from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
-from txnetserver._socket import ISocketOwner, Socket
+from txnetserver._serveroptions import normalizeServerOptions, parseCreateServerArgs
+from txnetserver._socket import ISocketOwner, Socket, logSocketFailure
 from txnetserver._tick import nextTick
 from txnetserver._typing import (
     ConnectionListener,
@@ -169,9 +172,7 @@ class Server(EventEmitter):
         self.proxyHeaderTimeout: float = normalized.proxyHeaderTimeout
         self.maxConnections: int | float | None = None
         if reactor is None:
-            from twisted.internet import reactor as globalReactor
-
-            reactor = globalReactor
+            reactor = globalReactor()  # NodeReactor, unless one was chosen already
         self._reactor: Any = reactor
         self.factory: ServerFactory = _NodeServerFactory(self)
         self.listeningPort: IListeningPort | None = None
@@ -188,6 +189,8 @@ class Server(EventEmitter):
         # Receives (socket, message, failure) for failures of application code
         # on accepted sockets, instead of the log (twistd netserver rate-limits).
         self._failureObserver: Callable[[Socket, str, Failure], object] | None = None
+        # Told the address of each peer refused for not being a trusted proxy.
+        self._untrustedObserver: Callable[[IAddress | None], object] | None = None
         if connectionListener is not None:
             self.on("connection", connectionListener)
 
@@ -481,9 +484,18 @@ class Server(EventEmitter):
         if isinstance(error, twistedError.CannotListenError):
             socketError = error.socketError
             errnum = getattr(socketError, "errno", None)
-            port = error.port if isinstance(error.port, int) else -1
-            address = error.interface or (error.port if isinstance(error.port, str) else None)
-            error = uvExceptionWithHostPort(errnum or 22, "listen", address, port)
+            where = error.port
+            if isinstance(where, bytes):
+                where = os.fsdecode(where)
+            if isinstance(where, str):  # a UNIX path
+                releaseFailedUNIXLock(where)
+                address, port = where, -1
+                if socketError == "Cannot acquire lock":
+                    # PATH.lock names a live process: the path is in use.
+                    errnum = errno.EADDRINUSE
+            else:
+                address, port = error.interface, where
+            error = uvExceptionWithHostPort(errnum or errno.EINVAL, "listen", address, port)
         self._listenFailed(error)
 
     def _wireSignal(self, signal: Any) -> None:
@@ -511,21 +523,22 @@ class Server(EventEmitter):
 
     def _acceptProxied(self, addr: IAddress | None) -> Protocol | Socket | None:
         """
-        The accept order for the real peer of a ``proxyProtocol`` server:
-        ``maxConnections`` (a connection waiting for its header holds a slot)
-        → ``'drop'``; ``blockList`` → close; not in ``trustedProxies`` →
-        close; otherwise read the header, which leads to :meth:`_admit` with
-        the client it names.
+        The real peer of a ``proxyProtocol`` server: ``maxConnections`` (a
+        connection waiting for its header holds a slot) → ``'drop'``;
+        ``blockList`` → close; not in ``trustedProxies`` → close; otherwise
+        read the header, then :meth:`_admit` the client it names.
         """
         maxConnections = self.maxConnections
         held = self._connections + self._awaitingHeader
         if maxConnections is not None and held >= maxConnections:
             return _DropConnection(self)
-        blockList = self.blockList
         host = getattr(addr, "host", None)
-        if blockList is not None and host is not None and blockList.checkPeer(host):
+        if self.blockList is not None and host is not None and self.blockList.checkPeer(host):
             return _RefuseConnection()
         if not isTrustedPeer(self.trustedProxies, addr):
+            observer = self._untrustedObserver
+            if observer is not None:
+                observer(addr)
             return _RefuseConnection()
         from txnetserver._proxy import ProxyHeaderProtocol
 
@@ -575,6 +588,14 @@ class Server(EventEmitter):
             self.emit("connection", socket)
         except BaseException as e:
             socket._listenerFailed(e)
+
+    def socketFailed(self, socket: Socket, message: str, failure: Failure) -> None:
+        """A listener of an accepted socket failed: to the failure observer, or logged."""
+        observer = self._failureObserver
+        if observer is not None:
+            observer(socket, message, failure)
+        else:
+            logSocketFailure(socket, message, failure)
 
     def socketClosed(self, socket: Socket) -> None:
         """An accepted socket is destroyed: count it out; ``'close'`` if it was the last."""

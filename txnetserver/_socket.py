@@ -37,17 +37,29 @@ from twisted.python.failure import Failure
 from zope.interface import Interface, implementer
 
 from txnetserver._address import AddressInfo
+from txnetserver._connecting import SocketConnect
 from txnetserver._errors import ERR_SOCKET_CLOSED_BEFORE_CONNECTION, errnoException
 from txnetserver._handles import handlesFor
-from txnetserver._lifecycle import INITIAL, Event, SocketState
+from txnetserver._lifecycle import (
+    ATTACH,
+    CONNECT,
+    DESTROY,
+    INITIAL,
+    PEER_EOF,
+    Event,
+    SocketState,
+)
+from txnetserver._reactorchoice import globalReactor
 from txnetserver._socketinfo import _UNSET, SocketInfo
 from txnetserver._socketoptions import normalizeSocketOptions
 from txnetserver._socketreading import SocketReading
 from txnetserver._socketwriting import SocketWriting, WriteCallback
 from txnetserver._tick import nextTick
 from txnetserver._timeouts import SocketTimeouts
+from txnetserver._transport import nodeTransportFor
 
 if TYPE_CHECKING:
+    from txnetserver._connector import Connection
     from txnetserver._server import Server
     from txnetserver._typing import SocketEventMethod
 
@@ -69,9 +81,20 @@ class ISocketOwner(Interface):
     def socketClosed(socket: Socket) -> None:
         """``socket`` is destroyed: count it out, before its ``'close'`` is emitted."""
 
+    def socketFailed(socket: Socket, message: str, failure: Failure) -> None:
+        """
+        A listener of ``socket`` failed (``message`` is a log format naming
+        ``{socket}``): report it, e.g. with :func:`logSocketFailure`.
+        """
+
+
+def logSocketFailure(socket: Socket, message: str, failure: Failure) -> None:
+    """Log a failure of ``socket``'s application code through ``twisted.logger``."""
+    _log.failure(message, failure, socket=socket)
+
 
 @implementer(IProtocol, IHalfCloseableProtocol, IPushProducer, IHandshakeListener)
-class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
+class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketConnect):
     """
     Node's ``net.Socket``: a connection a :class:`~txnetserver.Server`
     accepted, or one made with ``Socket([options])`` whose transport comes
@@ -86,6 +109,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
 
     __slots__ = (
         "_connectQueue",
+        "_connection",
         "_decoder",
         "_destroyError",
         "_echoListener",
@@ -153,6 +177,8 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
             keepAlive=normalized.keepAlive,
             keepAliveInitialDelay=normalized.keepAliveInitialDelay,
         )
+        if normalized.signal is not None:
+            self._watchSignal(normalized.signal)
 
     @classmethod
     def _accepted(
@@ -200,9 +226,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         keepAliveInitialDelay: int,
     ) -> None:
         if reactor is None:
-            from twisted.internet import reactor as _globalReactor
-
-            reactor = _globalReactor
+            reactor = globalReactor()  # NodeReactor, unless one was chosen already
         self._reactor = reactor
         self._owner = owner
         self.server: Server | None = server
@@ -229,7 +253,9 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         self._decoder: Any = None
         self._needDrain = False
         # Writes (chunk, callback) made while connecting, sent once connected.
-        self._connectQueue: list[tuple[bytes, WriteCallback | None]] = []
+        self._connectQueue: list[tuple[bytes, WriteCallback | None]] | None = None
+        # The connect() under way or done (outgoing sockets only).
+        self._connection: Connection | None = None
         self._queuedLength = 0
         # Our transports pause us exactly when their buffer reaches
         # highWaterMark.  Others (TLS) pause for reasons of their own (a
@@ -253,31 +279,36 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
 
     def _move(self, event: Event) -> SocketState:
         """Take one transition of the lifecycle table (a bug raises ``LifecycleError``)."""
-        state = self._state = self._state.after(event)
-        return state
+        state = self._state
+        following = state.transitions.get(event)
+        if following is None:
+            return state.after(event)  # raises, naming the event and the state
+        self._state = following
+        return following
 
     def _startConnecting(self) -> None:
         """
         ``connect()`` began (Node's ``connecting``, ``readyState`` ``'opening'``):
         writes and ``end()`` are queued until :meth:`makeConnection`.
         """
-        self._move(Event.CONNECT)
+        self._move(CONNECT)
 
     def _markDestroyed(self) -> None:
         """The one way into ``destroyed``: no more I/O, no idle timer, no longer counted."""
-        self._move(Event.DESTROY)
+        self._move(DESTROY)
         self._cancelTimer()
         # Node counts the socket out synchronously, before its 'close'.
         self._untrack()
 
     def _closeWithoutTransport(self, error: BaseException | None) -> None:
         """A destroyed socket that never had a transport: ``'close'`` comes from here."""
-        queue, self._connectQueue = self._connectQueue, []
+        self._cancelConnect()
+        queue, self._connectQueue = self._connectQueue, None
         self._queuedLength = 0
         if self._refed:
             handlesFor(self._reactor).release(self)
         nextTick(self._reactor, self._emitClose, error)
-        for _, callback in queue:
+        for _, callback in queue or ():
             if callback is not None:
                 # Node fails the writes queued while connecting after 'close'.
                 nextTick(self._reactor, callback, ERR_SOCKET_CLOSED_BEFORE_CONNECTION())
@@ -295,36 +326,36 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         send what was written (and ``end()``) while connecting.
         """
         endQueued = self._state.writableEnded
-        self._move(Event.ATTACH)
-        self.transport = transport
-        transport.registerProducer(self, True)  # type: ignore[attr-defined]
-        setLimit = getattr(transport, "setWriteHighWaterMark", None)
-        if setLimit is not None:
-            setLimit(self.writableHighWaterMark)
-        else:
-            self._exactBuffer = False
+        self._move(ATTACH)
+        node = nodeTransportFor(transport)
+        self.transport = node
+        node.registerProducer(self, True)
+        node.setWriteHighWaterMark(self.writableHighWaterMark)
+        self._exactBuffer = node.exactWriteBuffer
         if self._flowing is False:
             # pauseOnConnect: the kernel buffers what arrives until resume().
             self._readPaused = True
-            transport.pauseProducing()  # type: ignore[attr-defined]
+            node.pauseProducing()
         if self._noDelay:
             self.setNoDelay(True)
         if self._keepAlive:
             self.setKeepAlive(True, self._keepAliveInitialDelay * 1000)
         if self._refed:
             handlesFor(self._reactor).hold(self)
-        queue, self._connectQueue = self._connectQueue, []
+        queue, self._connectQueue = self._connectQueue, None
         owner = self._owner
         if owner is not None:
             self._tracked = True
             owner.socketConnected(self)
         else:
             self.connectionMade()
-        if queue or endQueued:
-            self._sendQueued(queue, endQueued)
+        if queue is not None or endQueued:
+            self._sendQueued(queue or [], endQueued)
 
     def connectionMade(self) -> None:
-        """IProtocol: nothing to do; :meth:`makeConnection` did it."""
+        """IProtocol: an outgoing socket announces ``'connect'`` and ``'ready'``."""
+        if self._connection is not None:
+            self._afterConnect()
 
     def dataReceived(self, data: bytes) -> None:
         """IProtocol: bytes from the peer become ``'data'`` (or are buffered)."""
@@ -364,7 +395,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
 
     def readConnectionLost(self) -> None:
         """IHalfCloseableProtocol: the peer sent FIN."""
-        self._move(Event.PEER_EOF)
+        self._move(PEER_EOF)
         if not self._readBuffer:
             self._emitEnd()
 
@@ -390,7 +421,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
                 # A clean close with no half-close first (TLS, transports
                 # without IHalfCloseableTransport) is the peer's FIN: Node
                 # emits 'end' before 'close'.
-                self._move(Event.PEER_EOF)
+                self._move(PEER_EOF)
                 if not self._readBuffer:
                     self._emitEnd()
         if not self._state.destroyed:
@@ -418,22 +449,16 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         if transport is None:
             self._closeWithoutTransport(error)
             return self
-        closeNow = getattr(transport, "closeWithoutFlush", None)
-        if closeNow is not None:
-            closeNow()
-        else:
-            transport.abortConnection()
+        transport.closeWithoutFlush()
         return self
 
     def resetAndDestroy(self) -> Socket:
         """Node's ``socket.resetAndDestroy()``: close with a TCP RST."""
         transport = self.transport
         if transport is not None and not self._state.destroyed:
-            reset = getattr(transport, "resetOnClose", None)
-            if reset is not None:
-                reset()
+            transport.resetOnClose()
             self._markDestroyed()
-            transport.abortConnection()
+            transport.closeWithoutFlush()
             return self
         return self.destroy()
 
@@ -452,14 +477,14 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
 
     def _logFailure(self, message: str, failure: Failure) -> None:
         """
-        Log a failure of this socket's application code, or hand it to its
-        owner's ``_failureObserver`` (``twistd netserver`` rate-limits them).
+        A failure of this socket's application code: its owner's to report
+        (``twistd netserver`` rate-limits them), or logged.
         """
-        observer = getattr(self._owner, "_failureObserver", None)
-        if observer is not None:
-            observer(self, message, failure)
+        owner = self._owner
+        if owner is not None:
+            owner.socketFailed(self, message, failure)
         else:
-            _log.failure(message, failure, socket=self)
+            logSocketFailure(self, message, failure)
 
     def handshakeCompleted(self) -> None:
         """Twisted's ``IHandshakeListener``: the TLS handshake is done; ``'secure'``."""
@@ -499,7 +524,8 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         """Node's ``socket.ref()``: this socket keeps a :func:`run` process alive."""
         if not self._refed:
             self._refed = True
-            if self.transport is not None and not self._state.destroyed:
+            state = self._state
+            if (self.transport is not None or state.connecting) and not state.destroyed:
                 handlesFor(self._reactor).hold(self)
         return self
 

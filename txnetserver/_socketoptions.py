@@ -14,7 +14,8 @@ from typing import Any
 from txnetserver._abort import AbortSignalLike
 from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK
 from txnetserver._errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE
-from txnetserver._listen import _isAbortSignal, _isJsNumber, _jsTruthy, _keepAliveSeconds
+from txnetserver._jsvalues import isAbortSignal, isJsNumber, jsTruthy
+from txnetserver._serveroptions import keepAliveSeconds
 
 __all__ = ["SocketOptions", "normalizeSocketOptions"]
 
@@ -46,6 +47,8 @@ def normalizeSocketOptions(options: object, kwargs: Mapping[str, object]) -> Soc
     is the legacy ``{fd: n}`` form.  ``readable``/``writable`` (Node's
     one-way sockets) are not supported and ignored.
 
+    :raises ERR_INVALID_ARG_VALUE: a truthy ``objectMode``, ``readableObjectMode``
+        or ``writableObjectMode``.
     :raises ERR_INVALID_ARG_TYPE: a non-number ``keepAliveInitialDelay`` or
         ``fd``, a truthy ``signal`` that is not an ``AbortSignal``.
     :raises ERR_INVALID_ARG_VALUE: a high-water mark that is not an integer >= 0.
@@ -53,25 +56,41 @@ def normalizeSocketOptions(options: object, kwargs: Mapping[str, object]) -> Soc
     """
     if isinstance(options, Mapping):
         merged: dict[Any, object] = dict(options)
-    elif _isJsNumber(options):
+    elif isJsNumber(options):
         merged = {"fd": options}
     else:
         merged = {}
     merged.update(kwargs)
+    # Node's order: the object modes and keepAliveInitialDelay (net.Socket),
+    # then the high-water marks and the signal (the stream constructor), then fd.
+    _refuseObjectModes(merged)
+    keepAliveInitialDelay = keepAliveSeconds(merged.get("keepAliveInitialDelay"))
     readable, writable = _highWaterMarks(merged)
     signal = merged.get("signal")
-    if _jsTruthy(signal) and not _isAbortSignal(signal):
+    if jsTruthy(signal) and not isAbortSignal(signal):
         raise ERR_INVALID_ARG_TYPE("signal", "AbortSignal", signal)
     return SocketOptions(
-        allowHalfOpen=_jsTruthy(merged.get("allowHalfOpen")),
+        allowHalfOpen=jsTruthy(merged.get("allowHalfOpen")),
         readableHighWaterMark=readable,
         writableHighWaterMark=writable,
-        noDelay=_jsTruthy(merged.get("noDelay")),
-        keepAlive=_jsTruthy(merged.get("keepAlive")),
-        keepAliveInitialDelay=_keepAliveSeconds(merged.get("keepAliveInitialDelay")),
+        noDelay=jsTruthy(merged.get("noDelay")),
+        keepAlive=jsTruthy(merged.get("keepAlive")),
+        keepAliveInitialDelay=keepAliveInitialDelay,
         fd=_fd(merged.get("fd")),
-        signal=signal if _jsTruthy(signal) else None,  # type: ignore[arg-type]
+        signal=signal if jsTruthy(signal) else None,  # type: ignore[arg-type]
     )
+
+
+def _refuseObjectModes(options: Mapping[Any, object]) -> None:
+    """A socket is a byte stream: Node refuses ``objectMode`` and its one-sided forms."""
+    if jsTruthy(options.get("objectMode")):
+        raise ERR_INVALID_ARG_VALUE("options.objectMode", options["objectMode"], "is not supported")
+    readableMode = options.get("readableObjectMode")
+    writableMode = options.get("writableObjectMode")
+    if jsTruthy(readableMode):
+        raise ERR_INVALID_ARG_VALUE("options.readableObjectMode", readableMode, "is not supported")
+    if jsTruthy(writableMode):
+        raise ERR_INVALID_ARG_VALUE("options.writableObjectMode", writableMode, "is not supported")
 
 
 def _highWaterMarks(options: Mapping[Any, object]) -> tuple[int, int]:
@@ -84,7 +103,7 @@ def _highWaterMarks(options: Mapping[Any, object]) -> tuple[int, int]:
         if value is None:
             marks.append(DEFAULT_HIGH_WATER_MARK)
             continue
-        if not (_isJsNumber(value) and math.isfinite(value) and value == int(value) and value >= 0):
+        if not (isJsNumber(value) and math.isfinite(value) and value == int(value) and value >= 0):
             # Node names the side even when highWaterMark was given.
             raise ERR_INVALID_ARG_VALUE(f"options.{side}", value)
         marks.append(int(value))
@@ -95,7 +114,7 @@ def _fd(value: object) -> int | None:
     """Node's ``validateInt32(fd, 'fd', 0)``."""
     if value is None:
         return None
-    if not _isJsNumber(value):
+    if not isJsNumber(value):
         raise ERR_INVALID_ARG_TYPE("fd", "number", value)
     if not (math.isfinite(value) and value == int(value)):
         raise ERR_OUT_OF_RANGE("fd", "an integer", value)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from txnetserver._encoding import decoderFor, normalizeEncoding
 from txnetserver._events import EventEmitter
-from txnetserver._lifecycle import Event, Reading, SocketState
+from txnetserver._lifecycle import EMIT_END, SocketState
 from txnetserver._pipe import Pipe
 from txnetserver._tick import nextTick
 from txnetserver._typing import Destination
@@ -44,7 +44,6 @@ class SocketReading(EventEmitter):
 
     if TYPE_CHECKING:  # the Socket's and its other sides'
 
-        def _move(self, event: Event) -> SocketState: ...
         def _listenerFailed(self, error: BaseException) -> None: ...
         def end(
             self,
@@ -78,7 +77,7 @@ class SocketReading(EventEmitter):
     def resume(self) -> Self:
         """Node's ``socket.resume()``: (re)start ``'data'``; buffered data first."""
         self._flowing = True
-        if self._readBuffer or self._state.reading is Reading.PEER_ENDED:
+        if self._readBuffer or (self._state.peerEnded and not self._state.readableEnded):
             nextTick(self._reactor, self._flow)
         self._updateReading()
         return self
@@ -134,7 +133,7 @@ class SocketReading(EventEmitter):
         want = (
             self._flowing is not False
             and self._readBufferLength < self.readableHighWaterMark
-            and state.reading is Reading.READING
+            and not state.peerEnded
             and not state.destroyed
         )
         transport = self.transport
@@ -148,9 +147,10 @@ class SocketReading(EventEmitter):
             transport.pauseProducing()
 
     def _emitEnd(self) -> None:
-        if not self._state.allows(Event.EMIT_END):  # emitted already, or destroyed
+        following = self._state.transitions.get(EMIT_END)
+        if following is None:  # emitted already, or destroyed
             return
-        self._move(Event.EMIT_END)
+        self._state = following
         try:
             self.emit("end")
         except BaseException as e:

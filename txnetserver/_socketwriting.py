@@ -8,7 +8,6 @@ A mixin of the Socket, which owns the attributes it reads.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Self
 
@@ -20,7 +19,7 @@ from txnetserver._errors import (
     epipeAfterEnd,
 )
 from txnetserver._events import EventEmitter
-from txnetserver._lifecycle import Event, SocketState
+from txnetserver._lifecycle import END, FINISH, Event, SocketState
 from txnetserver._tick import nextTick
 
 __all__ = ["SocketWriting", "WriteCallback"]
@@ -45,7 +44,7 @@ class SocketWriting(EventEmitter):
     _needDrain: bool
     _pausedBytes: int | None
     _pendingWriteCallbacks: list[WriteCallback]
-    _connectQueue: list[tuple[bytes, WriteCallback | None]]
+    _connectQueue: list[tuple[bytes, WriteCallback | None]] | None
     _queuedLength: int
 
     if TYPE_CHECKING:  # the Socket's and its other sides'
@@ -97,6 +96,8 @@ class SocketWriting(EventEmitter):
             return False
         if state.connecting:
             # Node counts bytes queued while connecting as written and buffered.
+            if self._connectQueue is None:
+                self._connectQueue = []
             self._connectQueue.append((chunk, callback))
             self.bytesWritten += len(chunk)
             self._queuedLength += len(chunk)
@@ -140,9 +141,10 @@ class SocketWriting(EventEmitter):
             self.write(data, encoding)
         if callback is not None:
             self.once("finish", callback)
-        if not self._state.allows(Event.END):  # ended already, or destroyed
+        following = self._state.transitions.get(END)
+        if following is None:  # ended already, or destroyed
             return self
-        self._move(Event.END)
+        self._state = following
         if self.transport is not None:
             self._sendFin()
         return self
@@ -153,11 +155,7 @@ class SocketWriting(EventEmitter):
         # A paused streaming producer would stop Twisted from finishing the
         # close once the buffer empties; nothing is written after end().
         transport.unregisterProducer()
-        if self._state.peerEnded or isTLS(transport):
-            # TLS has no half-close of its own: its loseConnection sends
-            # close_notify after the queued data and closes once the peer
-            # answers (Twisted forwards loseWriteConnection to the TCP
-            # below, skipping both).
+        if self._state.peerEnded:
             transport.loseConnection()
         else:
             transport.loseWriteConnection()
@@ -165,7 +163,7 @@ class SocketWriting(EventEmitter):
     def _emitFinish(self) -> None:
         if self._state.writableFinished:
             return
-        self._move(Event.FINISH)
+        self._move(FINISH)
         self._flushWriteCallbacks()
         try:
             self.emit("finish")
@@ -203,9 +201,8 @@ class SocketWriting(EventEmitter):
         """Node's ``writableLength``: bytes queued and not yet sent."""
         if self.transport is None:
             return self._queuedLength  # written while connecting
-        length = getattr(self.transport, "writableLength", None)
-        if length is not None:
-            return int(length)
+        if self._exactBuffer:
+            return int(self.transport.writableLength)
         return self._pausedBytes or 0  # what a transport of others holds paused
 
     @property
@@ -260,9 +257,3 @@ class SocketWriting(EventEmitter):
 
     def stopProducing(self) -> None:
         """IPushProducer: the transport is going away; ``connectionLost`` follows."""
-
-
-def isTLS(transport: object) -> bool:
-    """Whether ``transport`` is Twisted's TLS layer (only if it was imported)."""
-    tls = sys.modules.get("twisted.protocols.tls")
-    return tls is not None and isinstance(transport, tls.TLSMemoryBIOProtocol)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import math
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -192,6 +193,23 @@ class Options(usage.Options):
         """With --proxy-protocol, believe the PROXY header only from ADDR[/PREFIX] (repeatable or comma-separated; default loopback: 127.0.0.0/8,::1)."""  # noqa: E501
         before = self["trusted-proxy"]
         self["trusted-proxy"] = value if before is None else f"{before},{value}"
+
+    def parseOptions(self, options: Any = None) -> None:
+        """
+        Under twistd (as its subcommand), a usage error prints the usage and
+        the error and exits 1, as twistd itself does from Twisted 23 on
+        (before, it printed them and exited 0, which a script or a service
+        manager takes for success).  Used alone, it raises ``UsageError``.
+        """
+        parent = getattr(self, "parent", None)
+        try:
+            super().parseOptions(options)  # type: ignore[no-untyped-call]
+        except usage.UsageError as e:
+            if parent is None:
+                raise
+            print(parent)
+            print(f"{' '.join(sys.argv[0:2])}: {e}")
+            raise SystemExit(1) from None
 
     def postOptions(self) -> None:
         if self["workers"] > 1 and self["endpoint"] is not None:

@@ -1,142 +1,221 @@
 """
-Server transports: what Node's socket needs from an accepted connection's
-Twisted transport beyond what ``tcp.Server`` offers.  The write path (the
-per-chunk hot path of every echo) lives here.
+Server transports: Twisted's ``tcp.Server``/``unix.Server`` with what Node's
+socket needs beyond them (:class:`~txnetserver.interfaces.INodeTransport`),
+and :func:`nodeTransportFor`, the adapter that gives any other transport
+(a Twisted endpoint's, TLS, a wrapper) the same semantics.  The parts that
+live in Twisted's write path are in ``_twistedinternals``.
 """
 
 from __future__ import annotations
 
+import socket
+import sys
 from typing import Any
 
-from twisted.internet import main, tcp, unix
-from twisted.python.failure import Failure
+from twisted.internet import abstract, tcp, unix
+from twisted.internet.interfaces import ITCPTransport, ITransport
+from zope.interface import directlyProvides, implementer, providedBy
 
 from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK
-from txnetserver._tick import nextTick
+from txnetserver._twistedinternals import ServerTransportInternals, dropWriteBuffer
+from txnetserver.interfaces import INodeTransport
 
-__all__ = ["NodeTCPServerTransport", "NodeUNIXServerTransport"]
-
-# Shared, as Twisted's reactor shares its own for the same reason: a Failure
-# per closed connection costs more than the rest of the close.
-_CONNECTION_DONE = Failure(main.CONNECTION_DONE)
+__all__ = ["NodeTCPServerTransport", "NodeUNIXServerTransport", "isTLS", "nodeTransportFor"]
 
 
-class _ServerTransportMixin:
-    """
-    What Node's socket needs from a server transport beyond Twisted's:
-    a write limit separate from the read size, ``writableLength``, closing
-    without flushing (``destroy()`` sends FIN, not RST), and closing with RST
-    (``resetAndDestroy()``).
-    """
+class _NodeTransportMixin(ServerTransportInternals):
+    """:class:`INodeTransport` on a Twisted ``tcp.Connection``."""
 
-    _writeHighWaterMark = DEFAULT_HIGH_WATER_MARK
+    _writeHighWaterMark: float = DEFAULT_HIGH_WATER_MARK
     _resetOnAbort = False
+    exactWriteBuffer = True
 
-    # Attributes of abstract.FileDescriptor / tcp.Connection, for mypy.
-    connected: Any
-    _writeDisconnected: bool
-    _writeDisconnecting: bool
-    disconnecting: Any
-    producer: Any
-    reactor: Any
-    _aborting: bool
-    TLS: bool
-    socket: Any
-    dataBuffer: bytes
-    offset: int
-    _tempDataLen: int
-    _tempDataBuffer: list[bytes]
-
-    def write(self, data: bytes) -> None:
-        """
-        Write-through (as Node and asyncio do): with nothing already queued,
-        hand ``data`` to the kernel now and queue only what it did not take.
-        Twisted's default queues every write until the next reactor
-        iteration, costing two epoll_ctl calls and a dispatch per echo
-        (twisted#5303; docs/performance.md).
-        """
-        if (
-            self._tempDataLen
-            or len(self.dataBuffer) > self.offset
-            or not self.connected
-            or self._writeDisconnected
-            or self.TLS
-            or type(data) is not bytes
-        ):
-            super().write(data)  # type: ignore[misc]
-            return
-        try:
-            sent = self.socket.send(data)
-        except OSError:
-            # EAGAIN, or a dead peer: queue it; the reactor's doWrite retries
-            # and reports a lost connection the usual way.
-            sent = 0
-        if sent < len(data):
-            super().write(data[sent:] if sent else data)  # type: ignore[misc]
-
-    def loseConnection(self) -> None:
-        """
-        With nothing to flush, close on the next tick rather than after a
-        round through EPOLLOUT (two ``epoll_ctl`` calls, an empty ``send``
-        and a dispatch per connection: a third of the syscalls of a short
-        connection).  Otherwise Twisted's path: flush, then close.
-        """
-        if (
-            self.connected
-            and not self.disconnecting
-            and not self._writeDisconnected
-            and not self._writeDisconnecting
-            and self.producer is None
-            and not self._tempDataLen
-            and len(self.dataBuffer) <= self.offset
-            and not self.TLS
-        ):
-            self.stopReading()  # type: ignore[attr-defined]
-            self.disconnecting = 1
-            nextTick(self.reactor, self._closeIfFlushed)
-            return
-        super().loseConnection()  # type: ignore[misc]
-
-    def _closeIfFlushed(self) -> None:
-        if not self.connected or self._aborting:
-            return  # aborted meanwhile: abortConnection reports the loss
-        if self._tempDataLen or len(self.dataBuffer) > self.offset:
-            return  # written meanwhile: write() started writing; doWrite closes after
-        self.stopWriting()  # type: ignore[attr-defined]
-        self.connectionLost(_CONNECTION_DONE)  # type: ignore[attr-defined]
-
-    def setWriteHighWaterMark(self, limit: int) -> None:
+    def setWriteHighWaterMark(self, limit: float) -> None:
         self._writeHighWaterMark = limit
-
-    def _isSendBufferFull(self) -> bool:
-        # Node's write() returns false once the buffered length reaches the
-        # mark (>=); Twisted's default test is "> bufferSize".
-        return len(self.dataBuffer) - self.offset + self._tempDataLen >= self._writeHighWaterMark
-
-    @property
-    def writableLength(self) -> int:
-        return len(self.dataBuffer) - self.offset + self._tempDataLen
-
-    def closeWithoutFlush(self) -> None:
-        """Drop queued data and close with FIN (Node's ``destroy()``)."""
-        self.dataBuffer = b""
-        self.offset = 0
-        self._tempDataBuffer = []
-        self._tempDataLen = 0
-        self.abortConnection()  # type: ignore[attr-defined]
 
     def resetOnClose(self) -> None:
         """Make the next abort send RST (Node's ``resetAndDestroy()``)."""
         self._resetOnAbort = True
 
-    def _closeSocket(self, orderly: bool) -> None:
-        # Twisted's abortConnection always resets; Node's destroy() does not.
-        super()._closeSocket(orderly or not self._resetOnAbort)  # type: ignore[misc]
 
-
-class NodeTCPServerTransport(_ServerTransportMixin, tcp.Server):
+@implementer(INodeTransport)
+class NodeTCPServerTransport(_NodeTransportMixin, tcp.Server):
     """The transport of an accepted TCP connection."""
 
 
-class NodeUNIXServerTransport(_ServerTransportMixin, unix.Server):
+@implementer(INodeTransport)
+class NodeUNIXServerTransport(_NodeTransportMixin, unix.Server):
     """The transport of an accepted UNIX-socket connection."""
+
+    def setTcpNoDelay(self, enabled: bool) -> None:
+        """
+        Nothing (Node's ``setNoDelay()`` on a pipe is a no-op).  Twisted's
+        ``unix.Server`` inherits ``tcp.Server``'s before 24.11, whose
+        ``setsockopt`` raises EOPNOTSUPP on a UNIX socket.
+        """
+
+    def getTcpNoDelay(self) -> bool:
+        return False
+
+
+@implementer(INodeTransport)
+class _ForeignTransport:
+    """
+    Node's semantics on a transport that is not ours (a Twisted endpoint's
+    ``tcp.Server``, TLS, a protocol wrapper): every ``ITCPTransport`` call is
+    relayed; ``destroy()`` closes with FIN at once (Twisted's
+    ``abortConnection`` resets), only ``resetAndDestroy()`` resets.  The
+    buffer is not measurable here: ``exactWriteBuffer`` is false.
+    """
+
+    exactWriteBuffer = False
+    writableLength = 0
+
+    def __init__(self, transport: Any) -> None:
+        self.wrapped = transport
+        self._reset = False
+        # Look like the transport (ISSLTransport, ISystemHandle, ...).
+        directlyProvides(self, providedBy(transport), INodeTransport)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped, name)
+
+    def __repr__(self) -> str:
+        return f"<nodeTransportFor {self.wrapped!r}>"
+
+    # ITransport
+    def write(self, data: bytes) -> None:
+        self.wrapped.write(data)
+
+    def writeSequence(self, data: Any) -> None:
+        self.wrapped.writeSequence(data)
+
+    def loseConnection(self) -> None:
+        self.wrapped.loseConnection()
+
+    def abortConnection(self) -> None:
+        if self._reset:
+            self.wrapped.abortConnection()
+        else:
+            self.closeWithoutFlush()
+
+    def getPeer(self) -> Any:
+        return self.wrapped.getPeer()
+
+    def getHost(self) -> Any:
+        return self.wrapped.getHost()
+
+    # IHalfCloseableTransport
+    def loseWriteConnection(self) -> None:
+        if isTLS(self.wrapped):
+            # TLS has no half-close of its own: its loseConnection sends
+            # close_notify after the queued data and closes once the peer
+            # answers (Twisted forwards loseWriteConnection to the TCP
+            # below, skipping both).
+            self.wrapped.loseConnection()
+        else:
+            self.wrapped.loseWriteConnection()
+
+    # ITCPTransport
+    def getTcpNoDelay(self) -> bool:
+        return bool(self.wrapped.getTcpNoDelay())
+
+    def setTcpNoDelay(self, enabled: bool) -> None:
+        if not _isUNIX(self.wrapped):  # EOPNOTSUPP before Twisted 24.11
+            self.wrapped.setTcpNoDelay(enabled)
+
+    def getTcpKeepAlive(self) -> bool:
+        return bool(self.wrapped.getTcpKeepAlive())
+
+    def setTcpKeepAlive(self, enabled: bool) -> None:
+        self.wrapped.setTcpKeepAlive(enabled)
+
+    # IConsumer / IPushProducer
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        self.wrapped.registerProducer(producer, streaming)
+
+    def unregisterProducer(self) -> None:
+        self.wrapped.unregisterProducer()
+
+    def pauseProducing(self) -> None:
+        self.wrapped.pauseProducing()
+
+    def resumeProducing(self) -> None:
+        self.wrapped.resumeProducing()
+
+    def stopProducing(self) -> None:
+        self.wrapped.stopProducing()
+
+    # INodeTransport
+    def setWriteHighWaterMark(self, limit: float) -> None:
+        """Nothing: this transport pauses its producer by its own rules."""
+
+    def resetOnClose(self) -> None:
+        self._reset = True
+
+    def closeWithoutFlush(self) -> None:
+        if self._reset:
+            self.wrapped.abortConnection()  # Twisted's abort is a reset
+            return
+        bottom = _socketTransport(self.wrapped)
+        if bottom is None:
+            # No socket below that we know how to close: the best the
+            # public API offers is an orderly close after the queue.
+            self.wrapped.unregisterProducer()
+            self.wrapped.loseConnection()
+            return
+        if INodeTransport.providedBy(bottom):
+            bottom.closeWithoutFlush()
+            return
+        # A Twisted connection: drop its queue, close with FIN.  Through the
+        # bottom transport, so that TLS does not wait for the peer's
+        # close_notify (Node's destroy() does not either); the loss reaches
+        # the layers above as connectionLost.
+        bottom.unregisterProducer()
+        dropWriteBuffer(bottom)
+        bottom.loseConnection()
+
+
+def isTLS(transport: object) -> bool:
+    """
+    Whether ``transport`` is Twisted's TLS layer (only if it was imported),
+    itself or behind :func:`nodeTransportFor`'s adapter.
+    """
+    if isinstance(transport, _ForeignTransport):
+        transport = transport.wrapped
+    tls = sys.modules.get("twisted.protocols.tls")
+    return tls is not None and isinstance(transport, tls.TLSMemoryBIOProtocol)
+
+
+def _isUNIX(transport: object) -> bool:
+    handle = _socketTransport(transport)
+    sock = getattr(handle, "socket", None)
+    return isinstance(sock, socket.socket) and sock.family == socket.AF_UNIX
+
+
+def _socketTransport(transport: Any) -> Any:
+    """
+    The transport that owns the socket beneath ``transport``: wrappers (TLS,
+    ``ProtocolWrapper``s, a PROXY header reader) keep theirs in ``.transport``.
+    """
+    seen = 0
+    while not isinstance(transport, abstract.FileDescriptor) and not INodeTransport.providedBy(
+        transport
+    ):
+        transport = getattr(transport, "transport", None)
+        seen += 1
+        if transport is None or seen > 16 or not ITransport.providedBy(transport):
+            return None
+    return transport
+
+
+def nodeTransportFor(transport: ITCPTransport | ITransport) -> INodeTransport:
+    """
+    ``transport`` with Node's socket semantics: itself if it provides
+    :class:`~txnetserver.interfaces.INodeTransport` (txnetserver's own
+    transports, the memory transport of :mod:`txnetserver.testing`),
+    otherwise an adapter that relays to it.
+    """
+    if INodeTransport.providedBy(transport):
+        return transport
+    return _ForeignTransport(transport)

@@ -23,7 +23,7 @@ from txnetserver._errors import NodeError
 from txnetserver._server import Server
 from txnetserver._service import NetServerService
 from txnetserver._socket import Socket
-from txnetserver._socketwriting import isTLS
+from txnetserver._transport import isTLS
 
 __all__ = ["AcceptEpisodes", "RateLimitedLog", "TwistdService", "watch"]
 
@@ -203,12 +203,22 @@ def watch(server: Server, timeouts: Timeouts) -> RateLimitedLog:
     def onFailure(socket: Socket, message: str, failure: Failure) -> None:
         limited.emit("handler-failure", LogLevel.critical, message, failure=failure, socket=socket)
 
+    def onUntrusted(peer: Any) -> None:
+        limited.emit(
+            "untrusted-proxy",
+            LogLevel.warn,
+            "txnetserver refused a connection from {host}: not a trusted proxy "
+            "(--trusted-proxy names the balancers whose PROXY header is believed)",
+            host=getattr(peer, "host", peer),
+        )
+
     server.on("listening", onListening)
     server.on("drop", onDrop)
     server.on("error", onError)
     # Before the application's listener, so a timeout it sets wins.
     server.prependListener("connection", onConnection)
     server._failureObserver = onFailure
+    server._untrustedObserver = onUntrusted
     return limited
 
 
@@ -247,17 +257,21 @@ class TwistdService(NetServerService):
     def privilegedStartService(self) -> None:
         try:
             super().privilegedStartService()
-        except (OSError, NodeError) as e:
+        except Exception as e:  # Node's errors, and whatever an endpoint raises
             self._cannotListen(e)
 
     def startService(self) -> None:
+        # twistd binds in privilegedStartService; a worker of --workers calls
+        # this alone.
         try:
             super().startService()
-        except (OSError, NodeError) as e:
+        except Exception as e:
             self._cannotListen(e)
 
     def _cannotListen(self, error: BaseException) -> None:
         message = str(error)
+        if not isinstance(error, (OSError, NodeError)):
+            message = f"{error.__class__.__name__}: {message}"
         port = getattr(error, "port", None)
         if getattr(error, "code", None) == "EACCES" and isinstance(port, int) and 0 < port < 1024:
             message += " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"

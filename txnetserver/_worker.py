@@ -81,7 +81,7 @@ def main(argv: list[str]) -> None:
     reactor: Any = _globalReactor
     globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stdout)], redirectStandardIO=False)
     options = Options()  # type: ignore[no-untyped-call]
-    options.parseOptions(json.loads(tapArguments))  # type: ignore[no-untyped-call]
+    options.parseOptions(json.loads(tapArguments))
     service: Any = makeService(options, listen={"fd": WORKER_LISTEN_FD})
     # A failed listen is logged in one line (Node's message) and ends the
     # worker with status 1 (SystemExit); the parent restarts it.

@@ -43,6 +43,7 @@ from txnetserver._defaults import (
 )
 from txnetserver._errors import NodeSystemError
 from txnetserver._ports import portFileno, stopAccepting
+from txnetserver._reactorchoice import globalReactor
 from txnetserver._resolve import isIPLiteral, lookupNow
 from txnetserver._server import Server
 
@@ -133,9 +134,7 @@ class WorkersService(Service):
     @property
     def reactor(self) -> Any:
         if self._reactor is None:
-            from twisted.internet import reactor
-
-            self._reactor = reactor
+            self._reactor = globalReactor()
         return self._reactor
 
     def privilegedStartService(self) -> None:

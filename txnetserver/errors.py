@@ -40,7 +40,7 @@ from txnetserver._errors import (
     TimeoutError,
     determineSpecificType,
 )
-from txnetserver._events import MaxListenersExceededWarning
+from txnetserver._maxlisteners import MaxListenersExceededWarning
 
 __all__ = [
     "ERR_ILLEGAL_CONSTRUCTOR",

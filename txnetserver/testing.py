@@ -29,13 +29,15 @@ from typing import Any
 from twisted.internet import error as twistedError
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.epollreactor import EPollReactor
-from twisted.internet.interfaces import IProtocol, IPushProducer, ITCPTransport
+from twisted.internet.interfaces import IProducer, IProtocol, IPushProducer
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK
 from txnetserver._server import Server, createServer
+from txnetserver._twistedinternals import closePoller, reserveSpareDescriptor
+from txnetserver.interfaces import INodeTransport
 
 __all__ = [
     "LoopbackServer",
@@ -48,8 +50,10 @@ __all__ = [
 _MAX_PUMP_ROUNDS = 10_000  # a pump that never settles is a bug in the test
 
 
-# Not iosim.FakeTransport/StringTransport: no half-close, RST, read pause or write backpressure.
-@implementer(ITCPTransport)
+# Not twisted.test.iosim.FakeTransport or twisted.internet.testing.StringTransport: they have
+# no half-close (loseWriteConnection is a no-op), no RST abort, no read pausing and no write
+# backpressure, which Node's socket semantics rest on.
+@implementer(INodeTransport)
 class MemoryTransport:
     """
     The server side of an in-memory connection: a Twisted TCP transport whose
@@ -59,6 +63,7 @@ class MemoryTransport:
     """
 
     disconnecting = False
+    exactWriteBuffer = True
 
     def __init__(
         self,
@@ -73,7 +78,7 @@ class MemoryTransport:
         self.client: MemoryClient | None = None
         self.outgoing: list[bytes] = []
         self.outgoingLength: int = 0
-        self._writeHighWaterMark = DEFAULT_HIGH_WATER_MARK
+        self._writeHighWaterMark: float = DEFAULT_HIGH_WATER_MARK
         self.producer: IPushProducer | None = None
         self._producerPaused = False
         self.readingPaused: bool = False
@@ -81,6 +86,7 @@ class MemoryTransport:
         self.writeClosed: bool = False
         self.closing: bool = False  # close after outgoing data
         self.aborted: bool = False
+        self.reset: bool = False  # the abort is a reset (resetAndDestroy)
         self.closed: bool = False
         self.noDelay: bool = False
         self.keepAlive: bool = False
@@ -133,17 +139,29 @@ class MemoryTransport:
     def setTcpKeepAlive(self, enabled: bool) -> None:
         self.keepAlive = enabled
 
-    # What txnetserver's own transports add (see _transport.py).
-    def setWriteHighWaterMark(self, limit: int) -> None:
+    # INodeTransport: what txnetserver's own transports add.
+    def setWriteHighWaterMark(self, limit: float) -> None:
         self._writeHighWaterMark = limit
+
+    def closeWithoutFlush(self) -> None:
+        """Drop what the client has not read, then FIN (or RST after :meth:`resetOnClose`)."""
+        self.outgoing = []
+        self.outgoingLength = 0
+        if self.reset:
+            self.abortConnection()
+        else:
+            self.closing = True
+
+    def resetOnClose(self) -> None:
+        self.reset = True
 
     @property
     def writableLength(self) -> int:
         return self.outgoingLength
 
     # IConsumer
-    def registerProducer(self, producer: IPushProducer, streaming: bool) -> None:
-        self.producer = producer
+    def registerProducer(self, producer: IProducer, streaming: bool) -> None:
+        self.producer = producer  # type: ignore[assignment]  # the Socket: streaming
 
     def unregisterProducer(self) -> None:
         self.producer = None
@@ -397,13 +415,12 @@ class LoopbackServer:
     ) -> None:
         import threading
 
-        from twisted.internet.tcp import _reservedFD
-
         from txnetserver._reactorchoice import privateReactor
 
         # Twisted keeps one spare descriptor per process for EMFILE recovery,
         # opened on first listen: open it now so it is not counted as a leak.
-        _reservedFD.reserve()
+        reserveSpareDescriptor()
+        self._leaked: set[int] | None = None
         self._before = openDescriptors()
         self.reactor: EPollReactor = privateReactor()
         self._thread = threading.Thread(
@@ -441,8 +458,14 @@ class LoopbackServer:
         return blockingCallFromThread(self.reactor, function)
 
     def close(self, timeout: float = 10) -> set[int]:
-        """Close the server (destroying open sockets), stop the reactor; return leaked fds."""
+        """
+        Close the server (destroying open sockets), stop the reactor; return
+        leaked fds.  Closing again returns the same set.
+        """
         import threading
+
+        if self._leaked is not None:
+            return self._leaked
 
         closed = threading.Event()
 
@@ -460,12 +483,14 @@ class LoopbackServer:
             closed.wait(timeout)
             self.reactor.callFromThread(self.reactor.stop)
             self._thread.join(timeout)
-        # A private reactor is never garbage: close its epoll and waker fds.
-        self.reactor._poller.close()
+        # A private reactor is never garbage: close its epoll and waker fds
+        # (once: Twisted 22.4's waker cannot be closed twice).
+        closePoller(self.reactor)
         waker = getattr(self.reactor, "waker", None)
         if waker is not None:
             waker.connectionLost(None)
-        return openDescriptors() - self._before
+        self._leaked = openDescriptors() - self._before
+        return self._leaked
 
     def __enter__(self) -> LoopbackServer:
         return self
