@@ -61,7 +61,7 @@ async def main() -> None:
 
     closed: Deferred[None] = Deferred()
 
-    def onClosed(error: BaseException | None = None) -> None:
+    def onClosed(error: BaseException | None) -> None:
         closed.callback(None)
 
     server.close(onClosed)

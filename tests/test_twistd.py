@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
 from txnetserver._defaults import LOG_BURST, LOG_INTERVAL
-from txnetserver._errors import errnoException
+from txnetserver._syserrors import errnoException
 from txnetserver._twistd import AcceptEpisodes, RateLimitedLog
 
 from ._children import TWISTD, childEnvironment, readRest, readUntil

@@ -63,11 +63,10 @@ from txnetserver._errors import (
     ERR_INVALID_ADDRESS_FAMILY,
     ERR_INVALID_IP_ADDRESS,
     NodeAggregateError,
-    NodeSystemError,
-    exceptionWithHostPort,
 )
 from txnetserver._netutil import isIP
 from txnetserver._resolve import LookupAddress, lookup, lookupError
+from txnetserver._syserrors import NodeSystemError, exceptionWithHostPort
 from txnetserver._tick import nextTick
 
 __all__ = ["ConnectingSocket", "Connection", "nodeConnectError"]

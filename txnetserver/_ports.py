@@ -25,7 +25,7 @@ from twisted.internet.interfaces import IListeningPort, IProtocolFactory
 from twisted.internet.posixbase import PosixReactorBase
 from twisted.python.failure import Failure
 
-from txnetserver._errors import NodeSystemError, uvExceptionWithHostPort
+from txnetserver._syserrors import NodeSystemError, uvExceptionWithHostPort
 from txnetserver._transport import NodeTCPServerTransport, NodeUNIXServerTransport
 from txnetserver._twistedinternals import PortInternals, UNIXPortInternals
 

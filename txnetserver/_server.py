@@ -31,9 +31,6 @@ from txnetserver._errors import (
     ERR_INVALID_ARG_VALUE,
     ERR_SERVER_ALREADY_LISTEN,
     ERR_SERVER_NOT_RUNNING,
-    NodeSystemError,
-    errnoException,
-    uvExceptionWithHostPort,
 )
 from txnetserver._events import EventEmitter
 from txnetserver._handles import handlesFor
@@ -60,6 +57,7 @@ from txnetserver._reactorchoice import globalReactor
 from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
 from txnetserver._serveroptions import normalizeServerOptions, parseCreateServerArgs
 from txnetserver._socket import ISocketOwner, Socket, logSocketFailure
+from txnetserver._syserrors import NodeSystemError, errnoException, uvExceptionWithHostPort
 from txnetserver._tick import nextTick
 from txnetserver._typing import (
     ConnectionListener,

@@ -38,7 +38,7 @@ from zope.interface import Interface, implementer
 
 from txnetserver._address import AddressInfo
 from txnetserver._connecting import SocketConnect
-from txnetserver._errors import ERR_SOCKET_CLOSED_BEFORE_CONNECTION, errnoException
+from txnetserver._errors import ERR_SOCKET_CLOSED_BEFORE_CONNECTION
 from txnetserver._handles import handlesFor
 from txnetserver._lifecycle import (
     ATTACH,
@@ -54,6 +54,7 @@ from txnetserver._socketinfo import _UNSET, SocketInfo
 from txnetserver._socketoptions import normalizeSocketOptions
 from txnetserver._socketreading import SocketReading
 from txnetserver._socketwriting import SocketWriting, WriteCallback
+from txnetserver._syserrors import errnoException
 from txnetserver._tick import nextTick
 from txnetserver._timeouts import SocketTimeouts
 from txnetserver._transport import nodeTransportFor

@@ -12,14 +12,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Self
 
 from txnetserver._encoding import encodeChunk
-from txnetserver._errors import (
-    ERR_SOCKET_CLOSED,
-    ERR_STREAM_DESTROYED,
-    ERR_STREAM_WRITE_AFTER_END,
-    epipeAfterEnd,
-)
+from txnetserver._errors import ERR_SOCKET_CLOSED, ERR_STREAM_DESTROYED, ERR_STREAM_WRITE_AFTER_END
 from txnetserver._events import EventEmitter
 from txnetserver._lifecycle import END, FINISH, Event, SocketState
+from txnetserver._syserrors import epipeAfterEnd
 from txnetserver._tick import nextTick
 
 __all__ = ["SocketWriting", "WriteCallback"]

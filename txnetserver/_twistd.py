@@ -159,7 +159,7 @@ def watch(server: Server, timeouts: Timeouts) -> RateLimitedLog:
     episodes (one warning, one recovery line); other ``'error'``s
     (rate-limited).  Apply ``timeouts`` to each accepted socket.
     """
-    reactor = server._reactor
+    reactor = server.reactor
     limited = RateLimitedLog(reactor)
     episodes = AcceptEpisodes(reactor)
 
@@ -196,7 +196,7 @@ def watch(server: Server, timeouts: Timeouts) -> RateLimitedLog:
     def onConnection(socket: Socket) -> None:
         episodes.accepted()
         if timeouts.tlsHandshake and isTLS(socket.transport):
-            _handshakeDeadline(socket, timeouts.tlsHandshake)
+            _handshakeDeadline(reactor, socket, timeouts.tlsHandshake)
         if timeouts.idle:
             socket.setTimeout(timeouts.idle, socket.destroy)
 
@@ -222,9 +222,9 @@ def watch(server: Server, timeouts: Timeouts) -> RateLimitedLog:
     return limited
 
 
-def _handshakeDeadline(socket: Socket, ms: float) -> None:
+def _handshakeDeadline(reactor: Any, socket: Socket, ms: float) -> None:
     """Destroy ``socket`` unless its TLS handshake finishes within ``ms``."""
-    timer = socket._reactor.callLater(ms / 1000, socket.destroy)
+    timer = reactor.callLater(ms / 1000, socket.destroy)
 
     def cancel(*_: object) -> None:
         if timer.active():

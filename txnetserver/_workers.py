@@ -41,11 +41,11 @@ from txnetserver._defaults import (
     WORKER_RESTART_DELAY,
     WORKER_RESTART_DELAY_MAX,
 )
-from txnetserver._errors import NodeSystemError
 from txnetserver._ports import portFileno, stopAccepting
 from txnetserver._reactorchoice import globalReactor
 from txnetserver._resolve import isIPLiteral, lookupNow
 from txnetserver._server import Server
+from txnetserver._syserrors import NodeSystemError
 
 __all__ = ["WorkersService", "restartDelay"]
 
