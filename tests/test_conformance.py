@@ -627,6 +627,7 @@ def runScenario(command: list[str]) -> dict[str, Any]:
     "scenario",
     [
         "refused",
+        "missingPath",
         "unresolvable",
         "customLookup",
         "allFamiliesRefused",
