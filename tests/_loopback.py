@@ -1,6 +1,7 @@
 """
 Helpers for integration tests on real loopback sockets: a recording client
-protocol and Deferred wrappers around Node-style events.
+protocol, Deferred wrappers around Node-style events, and listeners that
+record or ignore what they are given.
 """
 
 from __future__ import annotations
@@ -28,6 +29,20 @@ from txnetserver import Server
 reactor: Any = _reactor
 
 T = TypeVar("T")
+
+
+def recorder(log: list[Any], label: str) -> Callable[..., None]:
+    """A listener appending ``(label, *args)`` to ``log``."""
+
+    def listener(*args: object) -> None:
+        log.append((label, *args))
+
+    listener.__name__ = label
+    return listener
+
+
+def noop(*args: object) -> None:
+    """A listener that does nothing."""
 
 
 def asyncTest(
