@@ -1,7 +1,8 @@
 """
 Helpers for integration tests on real loopback sockets: a recording client
-protocol, Deferred wrappers around Node-style events, and listeners that
-record or ignore what they are given.
+protocol, Deferred wrappers around Node-style events, listeners that
+record or ignore what they are given, and a memory transport for a socket
+made before its transport.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from twisted.internet import reactor as _reactor
+from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.endpoints import (
     TCP4ClientEndpoint,
@@ -24,7 +26,8 @@ from twisted.internet.protocol import Protocol
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from txnetserver import Server
+from txnetserver import Server, Socket
+from txnetserver.testing import MemoryClient, MemoryNetwork, MemoryTransport
 
 reactor: Any = _reactor
 
@@ -227,3 +230,24 @@ async def echoRoundTrip(target: Any, payload: bytes) -> bytes:
     client.close()
     await client.lost
     return received
+
+
+def attach(network: MemoryNetwork, sock: Socket) -> MemoryClient:
+    """Give ``sock`` an in-memory transport, as a client endpoint would on connect."""
+    transport = MemoryTransport(
+        network, IPv4Address("TCP", "127.0.0.1", 40000), IPv4Address("TCP", "127.0.0.1", 8000)
+    )
+    transport.protocol = sock
+    client = MemoryClient(network, transport)
+    transport.client = client
+    network.clients.append(client)
+    sock.makeConnection(transport)
+    network.pump()
+    return client
+
+
+def recordOn(sock: Socket, *names: str) -> list[tuple[str, tuple[Any, ...]]]:
+    log: list[tuple[str, tuple[Any, ...]]] = []
+    for name in names:
+        sock.on(name, lambda *args, name=name: log.append((name, args)))
+    return log

@@ -19,7 +19,7 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.logger import globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 
-from txnetserver import AddressInfo, Server, Socket, createServer, errors
+from txnetserver import AddressInfo, Server, createServer, errors
 from txnetserver._tick import nextTick
 
 from ._loopback import (
@@ -1028,17 +1028,6 @@ class EndpointTests(ServerTestCase):
 
         server = self.makeServer()
         self.assertTrue(verifyObject(IProtocolFactory, server.factory))
-
-    def test_server_is_the_owner_its_accepted_sockets_report_to(self) -> None:
-        from zope.interface.verify import verifyObject
-
-        from txnetserver._socketowner import ISocketOwner
-
-        server = self.makeServer()
-        self.assertTrue(verifyObject(ISocketOwner, server))
-        sock = server._admit(None)
-        self.assertIsInstance(sock, Socket)
-        self.assertIs(sock._owner, server)  # type: ignore[union-attr]
 
 
 class ConstructionTests(ServerTestCase):
