@@ -1,9 +1,10 @@
 """
 Tests for txnetserver._socket: the Twisted protocol side of a Socket (half
-close both ways, destroy, resets, properties, failing listeners) on real
-loopback sockets, and sockets made before their transport on memory
-transports.  Reading, writing, pipe() and setTimeout have test modules of
-their own.
+close both ways, destroy, resets, the high-water mark, failing listeners)
+on real loopback sockets, and sockets made before their transport on memory
+transports.  Reading, writing, pipe(), setTimeout, what a socket reports
+about itself (test_socketinfo) and to its owner (test_socketowner) have test
+modules of their own.
 """
 
 from __future__ import annotations
@@ -188,72 +189,9 @@ class DestroyTests(SocketTestCase):
 
 class PropertyTests(SocketTestCase):
     @asyncTest
-    async def test_accepted_socket_properties(self) -> None:
-        server, client, sock = await self.serve()
-        port = server.address().port
-        clientAddress = client.transport.getHost()  # type: ignore[union-attr]
-        self.assertEqual(
-            (
-                sock.remoteAddress,
-                sock.remoteFamily,
-                sock.remotePort,
-                sock.localPort,
-                sock.readyState,
-                sock.pending,
-                sock.bytesRead,
-                sock.bytesWritten,
-                sock.allowHalfOpen,
-                sock.writableHighWaterMark,
-                sock.timeout,
-                sock.server,
-            ),
-            (
-                "127.0.0.1",
-                "IPv4",
-                clientAddress.port,
-                port,
-                "open",
-                False,
-                0,
-                0,
-                False,
-                65536,
-                None,
-                server,
-            ),
-        )
-        address = sock.address()
-        self.assertEqual(
-            (address["address"], address["family"], address["port"]),
-            ("127.0.0.1", "IPv4", port),
-        )
-        client.close()
-
-    @asyncTest
     async def test_server_high_water_mark_applies_to_sockets(self) -> None:
         _, client, sock = await self.serve(highWaterMark=1024)
         self.assertEqual((sock.readableHighWaterMark, sock.writableHighWaterMark), (1024, 1024))
-        client.close()
-
-    @asyncTest
-    async def test_setters_chain(self) -> None:
-        _, client, sock = await self.serve()
-        self.assertIs(sock.setNoDelay(), sock)
-        self.assertIs(sock.setNoDelay(False), sock)
-        self.assertIs(sock.setKeepAlive(True, 1000), sock)
-        self.assertIs(sock.ref(), sock)
-        self.assertIs(sock.unref(), sock)
-        client.close()
-
-    @asyncTest
-    async def test_no_delay_and_keep_alive_server_options_apply_on_accept(self) -> None:
-        import socket as socketModule
-
-        _, client, sock = await self.serve(noDelay=True, keepAlive=True, keepAliveInitialDelay=3000)
-        handle = sock.transport.getHandle()
-        self.assertEqual(handle.getsockopt(socketModule.IPPROTO_TCP, socketModule.TCP_NODELAY), 1)
-        self.assertEqual(handle.getsockopt(socketModule.SOL_SOCKET, socketModule.SO_KEEPALIVE), 1)
-        self.assertEqual(handle.getsockopt(socketModule.IPPROTO_TCP, socketModule.TCP_KEEPIDLE), 3)
         client.close()
 
 
@@ -362,19 +300,6 @@ def test_a_standalone_socket_attached_later_reads_and_writes(
     client.end()
     memoryNetwork.pump()
     assert (sock.destroyed, sock.readyState, sock.pending) == (True, "closed", True)
-
-
-def test_tcp_options_given_before_the_connection_apply_once_it_exists(
-    memoryNetwork: MemoryNetwork,
-) -> None:
-    # Node remembers noDelay/keepAlive from the options or from calls made
-    # while pending, and sets them on the handle it connects.
-    sock = Socket({"noDelay": True}, reactor=memoryNetwork.reactor)
-    other = Socket(reactor=memoryNetwork.reactor).setKeepAlive(True).setNoDelay(False)
-    first, second = attach(memoryNetwork, sock), attach(memoryNetwork, other)
-    assert first.transport is not None and second.transport is not None
-    assert (first.transport.noDelay, first.transport.keepAlive) == (True, False)
-    assert (second.transport.noDelay, second.transport.keepAlive) == (False, True)
 
 
 def test_no_class_of_a_socket_hooks_attribute_lookup() -> None:
