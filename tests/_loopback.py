@@ -1,8 +1,8 @@
 """
 Helpers for integration tests on real loopback sockets: a recording client
 protocol, Deferred wrappers around Node-style events, listeners that
-record or ignore what they are given, and a memory transport for a socket
-made before its transport.
+record or ignore what they are given; on memory transports, a transport for
+a socket made before its transport and a proxyProtocol echo server.
 """
 
 from __future__ import annotations
@@ -251,3 +251,20 @@ def recordOn(sock: Socket, *names: str) -> list[tuple[str, tuple[Any, ...]]]:
     for name in names:
         sock.on(name, lambda *args, name=name: log.append((name, args)))
     return log
+
+
+# A PROXY v1 header naming the client 203.0.113.7:5555.
+V1_HEADER = b"PROXY TCP4 203.0.113.7 127.0.0.1 5555 8000\r\n"
+
+
+def proxiedServer(network: MemoryNetwork, **options: Any) -> tuple[Any, list[tuple[Any, Any, Any]]]:
+    """An echo server with proxyProtocol on; records (address, port, family) per connection."""
+    seen: list[tuple[Any, Any, Any]] = []
+
+    def onConnection(sock: Socket) -> None:
+        seen.append((sock.remoteAddress, sock.remotePort, sock.remoteFamily))
+        sock.pipe(sock)
+
+    server = network.createServer(onConnection, proxyProtocol=True, **options)
+    server.listen(8000)
+    return server, seen
