@@ -1032,7 +1032,7 @@ class EndpointTests(ServerTestCase):
     def test_server_is_the_owner_its_accepted_sockets_report_to(self) -> None:
         from zope.interface.verify import verifyObject
 
-        from txnetserver._socket import ISocketOwner
+        from txnetserver._socketowner import ISocketOwner
 
         server = self.makeServer()
         self.assertTrue(verifyObject(ISocketOwner, server))

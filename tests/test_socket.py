@@ -20,7 +20,7 @@ from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from txnetserver import Socket, errors
-from txnetserver._socket import ISocketOwner
+from txnetserver._socketowner import ISocketOwner
 from txnetserver.testing import MemoryClient, MemoryNetwork, MemoryTransport
 
 from ._loopback import Client, asyncTest, closed, connect, event, listening
@@ -471,3 +471,17 @@ def test_a_failing_listener_is_reported_to_the_owner_not_logged(
     memoryNetwork.pump()
     assert ("failed: boom", sock) in owner.log
     assert sock.destroyed
+
+
+def test_no_class_of_a_socket_hooks_attribute_lookup() -> None:
+    # A __getattr__ (or __getattribute__) anywhere in the MRO puts every
+    # attribute read of every Socket on CPython's slow generic path: about
+    # 60% more CPU per chunk on the echo path.  Checked structurally, not timed.
+    hooks = [
+        (cls.__name__, name)
+        for cls in Socket.__mro__
+        if cls is not object
+        for name in ("__getattr__", "__getattribute__")
+        if name in vars(cls)
+    ]
+    assert hooks == []

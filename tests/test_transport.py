@@ -18,6 +18,7 @@ import tempfile
 from typing import Any
 
 from twisted.internet.address import IPv4Address
+from twisted.internet.defer import ensureDeferred
 from twisted.internet.endpoints import TCP4ServerEndpoint
 from twisted.internet.error import ConnectionAborted, ConnectionDone
 from twisted.internet.protocol import Protocol, connectionDone
@@ -227,7 +228,8 @@ class DestroyOnEveryTransportTests(TestCase):
         client.sendall(b"x")
         return client
 
-    def unix(self, path: str) -> socket.socket:
+    @staticmethod
+    def unix(path: str) -> socket.socket:
         client = socket.socket(socket.AF_UNIX)
         client.settimeout(10)
         client.connect(path)
@@ -294,3 +296,53 @@ def _port(reactor: Any) -> Any:
 
 def _tcp4Endpoint(reactor: Any) -> Any:
     return TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1")
+
+
+class SocketOptionsOnEveryTransportTests(TestCase):
+    """Node's socket options apply to the socket beneath, or do nothing where there is none."""
+
+    async def accepted(self, listenArgument: Any, connect: Any, **options: Any) -> Any:
+        server = createServer(options)
+        sockets: list[Socket] = []
+        server.on("connection", sockets.append)
+        server.listen(listenArgument)
+        await listening(server)
+        client = await deferToThread(connect, server.address())
+        self.addCleanup(client.close)
+
+        async def close() -> None:
+            closed = event(server, "close")
+            for sock in sockets:
+                sock.destroy()
+            server.close()
+            await closed
+
+        self.addCleanup(lambda: ensureDeferred(close()))
+        await until(lambda: bool(sockets))
+        await event(sockets[0], "data")
+        return sockets[0]
+
+    @asyncTest
+    async def test_no_delay_on_a_unix_socket_is_a_no_op_on_every_twisted(self) -> None:
+        # Twisted before 24.11 raised EOPNOTSUPP here, inside the accept loop.
+        directory = tempfile.mkdtemp(prefix="txns-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        path = os.path.join(directory, "s.sock")
+        sock = await self.accepted(path, DestroyOnEveryTransportTests.unix, noDelay=True)
+        self.assertIs(sock.setNoDelay(True), sock)
+        self.assertFalse(sock.transport.getTcpNoDelay())
+        sock.write(b"still served")
+        self.assertEqual(sock.bytesWritten, 12)
+
+    @asyncTest
+    async def test_keep_alive_reaches_the_tcp_socket_below_tls(self) -> None:
+        certificate = temporaryCertificate(self)
+        tests = DestroyOnEveryTransportTests()
+        tests.certificate = certificate
+        sock = await self.accepted({"endpoint": certificate.endpoint()}, tests.tls)
+        sock.setNoDelay(True)
+        sock.setKeepAlive(True, 3000)
+        handle = sock.transport.getHandle()
+        self.assertEqual(handle.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 1)
+        self.assertEqual(handle.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE), 1)
+        self.assertEqual(handle.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE), 3)

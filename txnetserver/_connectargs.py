@@ -134,10 +134,12 @@ class TCPConnect:
     ``options.host || 'localhost'``, as given (a custom ``lookup`` receives it
     unchanged); ``hostFamily`` is ``isIP(host)``: 4 or 6 for an address,
     which is connected to without a lookup, 0 for a name.  ``family`` and
-    ``hints`` are the lookup's options (``family`` ``None`` when not given,
-    as Node's ``undefined``); ``lookupAll`` is Node's decision to race every
-    address (``autoSelectFamily`` for a name without a family or a
-    ``localAddress``).  ``lookup`` is ``None`` for the default resolver.
+    ``hints`` are the lookup's options as Node passes them (``family``
+    ``None`` when not given, as Node's ``undefined``); ``getaddrinfoFlags``
+    are the hints as the default lookup uses them (``hints >>> 0``);
+    ``lookupAll`` is Node's decision to race every address
+    (``autoSelectFamily`` for a name without a family or a ``localAddress``).
+    ``lookup`` is ``None`` for the default resolver.
     ``autoSelectFamilyAttemptTimeout`` is in milliseconds.
     """
 
@@ -147,7 +149,8 @@ class TCPConnect:
     localAddress: str | None = None
     localPort: int | float | None = None
     family: object = None
-    hints: int = 0
+    hints: object = 0
+    getaddrinfoFlags: int = 0
     lookup: LookupFunction | None = None
     lookupAll: bool = False
     autoSelectFamily: bool = True
@@ -269,16 +272,16 @@ def _tcpRequest(options: Mapping[Any, object]) -> TCPConnect:
     family = {"IPv4": 4, "IPv6": 6}.get(family, family) if isinstance(family, str) else family
     hintsGiven = options.get("hints")
     hints: Any = hintsGiven if jsTruthy(hintsGiven) else 0
-    if lookup is None:
-        hints = _validateDnsLookup(host, family, hints)
     racing = family not in (4, 6) or isinstance(family, bool)
     if racing and hints == 0:
         hints = _ADDRCONFIG  # Node's default outside Windows
+    flags = _validateDnsLookup(host, family, hints) if lookup is None else 0
     return TCPConnect(
         host=host,
         hostFamily=0,
         family=family,
         hints=hints,
+        getaddrinfoFlags=flags,
         lookup=lookup,
         lookupAll=racing and not common["localAddress"] and autoSelectFamily,
         **common,

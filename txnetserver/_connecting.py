@@ -10,15 +10,24 @@ is attached (Node's ``afterConnect``), cancellation by ``destroy()`` or an
 
 from __future__ import annotations
 
+import errno
 from typing import Any, Self
 
 from txnetserver._abort import AbortSignalLike
-from txnetserver._connectargs import ConnectArgs, parseConnectArgs, resolveConnectRequest
+from txnetserver._connectargs import (
+    ConnectArgs,
+    ConnectRequest,
+    TCPConnect,
+    UNIXConnect,
+    parseConnectArgs,
+    resolveConnectRequest,
+)
 from txnetserver._connector import Connection
-from txnetserver._errors import AbortError
+from txnetserver._errors import ERR_SOCKET_CLOSED, AbortError
 from txnetserver._events import EventEmitter
 from txnetserver._handles import handlesFor
 from txnetserver._lifecycle import SocketState
+from txnetserver._syserrors import exceptionWithHostPort
 from txnetserver._tick import nextTick
 
 __all__ = ["SocketConnect"]
@@ -32,6 +41,7 @@ class SocketConnect(EventEmitter):
     # Owned by Socket.
     _reactor: Any
     _state: SocketState
+    transport: Any
     _refed: bool
     _connection: Connection | None
 
@@ -62,6 +72,18 @@ class SocketConnect(EventEmitter):
         if parsed.callback is not None:
             self.once("connect", parsed.callback)
         request = resolveConnectRequest(parsed.options)
+        state = self._state
+        if state.destroyed:
+            # Node reopens a destroyed socket; ours stay closed (the lifecycle is one-way).
+            raise ERR_SOCKET_CLOSED()
+        if state.connecting or self.transport is not None:
+            # Node's second connect() fails in the kernel: EALREADY, or EISCONN once open.
+            code = errno.EALREADY if state.connecting else errno.EISCONN
+            host, port = _target(request)
+            nextTick(
+                self._reactor, self.destroy, exceptionWithHostPort(code, "connect", host, port)
+            )
+            return self
         self._startConnecting()
         if self._refed:
             # A connecting socket keeps run() alive, as Node's handle does.
@@ -103,3 +125,12 @@ class SocketConnect(EventEmitter):
             return
         signal.addEventListener("abort", aborted)
         self.once("close", lambda *ignored: signal.removeEventListener("abort", aborted))
+
+
+def _target(request: ConnectRequest) -> tuple[str | None, int | None]:
+    """The address and port a second ``connect()`` names in its error."""
+    if isinstance(request, TCPConnect):
+        return str(request.host), request.port
+    if isinstance(request, UNIXConnect):
+        return request.path, None
+    return None, None

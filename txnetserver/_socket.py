@@ -32,13 +32,11 @@ from twisted.internet.interfaces import (
     ITransport,
 )
 from twisted.internet.protocol import connectionDone
-from twisted.logger import Logger
 from twisted.python.failure import Failure
-from zope.interface import Interface, implementer
+from zope.interface import implementer
 
 from txnetserver._address import AddressInfo
 from txnetserver._connecting import SocketConnect
-from txnetserver._errors import ERR_SOCKET_CLOSED_BEFORE_CONNECTION
 from txnetserver._handles import handlesFor
 from txnetserver._lifecycle import (
     ATTACH,
@@ -52,6 +50,7 @@ from txnetserver._lifecycle import (
 from txnetserver._reactorchoice import globalReactor
 from txnetserver._socketinfo import _UNSET, SocketInfo
 from txnetserver._socketoptions import normalizeSocketOptions
+from txnetserver._socketowner import ISocketOwner, logSocketFailure
 from txnetserver._socketreading import SocketReading
 from txnetserver._socketwriting import SocketWriting, WriteCallback
 from txnetserver._syserrors import errnoException
@@ -64,34 +63,7 @@ if TYPE_CHECKING:
     from txnetserver._server import Server
     from txnetserver._typing import SocketEventMethod
 
-__all__ = ["ISocketOwner", "Socket"]
-
-_log = Logger()
-
-
-class ISocketOwner(Interface):
-    """
-    Whoever counts a socket among its connections: the :class:`~txnetserver.Server`
-    that accepted it.  The socket reports to its owner and knows nothing
-    else of it; an outgoing socket has none.
-    """
-
-    def socketConnected(socket: Socket) -> None:
-        """``socket`` has its transport: count it and announce it (``'connection'``)."""
-
-    def socketClosed(socket: Socket) -> None:
-        """``socket`` is destroyed: count it out, before its ``'close'`` is emitted."""
-
-    def socketFailed(socket: Socket, message: str, failure: Failure) -> None:
-        """
-        A listener of ``socket`` failed (``message`` is a log format naming
-        ``{socket}``): report it, e.g. with :func:`logSocketFailure`.
-        """
-
-
-def logSocketFailure(socket: Socket, message: str, failure: Failure) -> None:
-    """Log a failure of ``socket``'s application code through ``twisted.logger``."""
-    _log.failure(message, failure, socket=socket)
+__all__ = ["Socket"]
 
 
 @implementer(IProtocol, IHalfCloseableProtocol, IPushProducer, IHandshakeListener)
@@ -301,24 +273,6 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
         # Node counts the socket out synchronously, before its 'close'.
         self._untrack()
 
-    def _closeWithoutTransport(self, error: BaseException | None) -> None:
-        """A destroyed socket that never had a transport: ``'close'`` comes from here."""
-        self._cancelConnect()
-        queue, self._connectQueue = self._connectQueue, None
-        self._queuedLength = 0
-        if self._refed:
-            handlesFor(self._reactor).release(self)
-        nextTick(self._reactor, self._emitClose, error)
-        for _, callback in queue or ():
-            if callback is not None:
-                # Node fails the writes queued while connecting after 'close'.
-                nextTick(self._reactor, callback, ERR_SOCKET_CLOSED_BEFORE_CONNECTION())
-
-    @property
-    def destroyed(self) -> bool:
-        """Node's ``socket.destroyed``: :meth:`destroy` ran or the connection closed."""
-        return self._state.destroyed
-
     # -- Twisted protocol side ------------------------------------------------
 
     def makeConnection(self, transport: ITransport) -> None:
@@ -518,24 +472,6 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
     ) -> None:
         # An async listener of this socket failed: the socket dies with it.
         self.destroy(error)
-
-    # -- process lifetime ---------------------------------------------------------
-
-    def ref(self) -> Socket:
-        """Node's ``socket.ref()``: this socket keeps a :func:`run` process alive."""
-        if not self._refed:
-            self._refed = True
-            state = self._state
-            if (self.transport is not None or state.connecting) and not state.destroyed:
-                handlesFor(self._reactor).hold(self)
-        return self
-
-    def unref(self) -> Socket:
-        """Node's ``socket.unref()``: this socket alone does not keep the process alive."""
-        if self._refed:
-            self._refed = False
-            handlesFor(self._reactor).release(self)
-        return self
 
 
 _CLEAN_CLOSE = (_twistedError.ConnectionDone, _twistedError.ConnectionAborted)

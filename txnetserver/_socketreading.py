@@ -51,6 +51,12 @@ class SocketReading(EventEmitter):
             encoding: str | WriteCallback | None = None,
             callback: WriteCallback | None = None,
         ) -> Self: ...
+        def write(
+            self,
+            data: str | bytes | bytearray | memoryview,
+            encoding: str | WriteCallback | None = None,
+            callback: WriteCallback | None = None,
+        ) -> bool: ...
 
     def on(self, eventName: Any, listener: Callable[..., object]) -> Self:
         """Node's ``readable.on``: a ``'data'`` listener starts the flow unless paused."""

@@ -17,7 +17,7 @@ from txnetserver._abort import (
     ReactorTime,
 )
 from txnetserver._address import Family
-from txnetserver._socket import ISocketOwner
+from txnetserver._socketowner import ISocketOwner
 from txnetserver._typing import (
     ConnectionListener,
     Destination,
