@@ -610,7 +610,10 @@ CLIENT_SCENARIOS = os.path.join(os.path.dirname(RUNNER), "client_scenarios")
 
 
 def runScenario(command: list[str]) -> dict[str, Any]:
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    # The txnetserver under test, whatever the interpreter has installed.
+    env = {**os.environ, "PYTHONPATH": root}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     outcome: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return outcome

@@ -62,6 +62,12 @@ class ProcessLifetimeTests(ClientTestCase):
             (result.returncode, result.stdout.strip()), (0, "connected"), result.stderr
         )
 
+    def test_ref_after_unref_while_connecting_keeps_run_alive_again(self) -> None:
+        result = runPython(self.CHILD.format(setup="socket.unref().ref()"))
+        self.assertEqual(
+            (result.returncode, result.stdout.strip()), (0, "connected"), result.stderr
+        )
+
     def test_an_unrefd_connecting_socket_lets_the_process_exit(self) -> None:
         result = runPython(self.CHILD.format(setup="socket.unref()"))
         self.assertEqual((result.returncode, result.stdout.strip()), (0, ""), result.stderr)

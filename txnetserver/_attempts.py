@@ -155,7 +155,11 @@ class AttemptReactor:
         self._attempted = attempted
         self._pending: list[tuple[str, int, Family]] = []
         self.errors: list[Exception] = []
-        self.nameResolver: IHostnameResolver = reactor.nameResolver
+        # Only HostnameEndpoint asks, and it is always given FixedAnswers;
+        # a reactor without one (a memory reactor before Twisted 23) is fine.
+        self.nameResolver: IHostnameResolver = getattr(reactor, "nameResolver", None) or (
+            FixedAnswers([])
+        )
 
     def __getattr__(self, name: str) -> Any:
         # Anything else an endpoint may look up (callLater, seconds, ...).
