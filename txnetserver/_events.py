@@ -225,6 +225,11 @@ class EventEmitter(metaclass=_EventEmitterType):
     """
 
     __slots__ = ("__dict__", "__weakref__", "_events", "_maxListeners", "_warned")
+    _events: dict[Hashable, _Stored]
+    _maxListeners: float | None
+    # Names whose current listener tuple has been warned about (Node's
+    # `warned` flag on the listener array; lost when it collapses).
+    _warned: set[Hashable] | None
 
     errorMonitor: Hashable = errorMonitor
     """Node's ``EventEmitter.errorMonitor``; see :data:`errorMonitor`."""
@@ -233,6 +238,9 @@ class EventEmitter(metaclass=_EventEmitterType):
         # The state exists from allocation, so a subclass may use the emitter
         # before super().__init__() or without it, and no per-object probe of
         # unset slots (an AttributeError each, ~1 us) is needed in __init__.
+        # No __getattr__ fallback for objects made some other way: on a class
+        # with __getattr__, CPython stops specialising every attribute access
+        # of its instances, which made a socket's per-chunk path ~40% slower.
         self = super().__new__(cls)
         self._events = {}
         self._maxListeners = None
@@ -244,34 +252,6 @@ class EventEmitter(metaclass=_EventEmitterType):
         # keeps listeners added before it ran (lib/events.js;
         # test-event-emitter-subclass.js relies on it).
         pass
-
-    def __initState(self) -> None:
-        """Create whichever part of the emitter's state is missing."""
-        state = object.__getattribute__
-        try:
-            state(self, "_events")
-        except AttributeError:
-            self._events: dict[Hashable, _Stored] = {}
-        try:
-            state(self, "_maxListeners")
-        except AttributeError:
-            self._maxListeners: float | None = None
-        try:
-            state(self, "_warned")
-        except AttributeError:
-            # Names whose current listener tuple has been warned about (Node's
-            # `warned` flag on the listener array; lost when it collapses).
-            self._warned: set[Hashable] | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        # Only reached when a slot is still unset: a subclass used the emitter
-        # before (or without) calling __init__.  Costs nothing once initialised.
-        if name in ("_events", "_maxListeners", "_warned"):
-            self.__initState()
-            return object.__getattribute__(self, name)
-        raise AttributeError(
-            f"'{type(self).__name__}' object has no attribute '{name}'", name=name, obj=self
-        )
 
     def emit(self, eventName: Hashable, *args: object) -> bool:
         """
