@@ -175,6 +175,20 @@ class ErrorTests(ClientTestCase):
         (error,) = await event(socket, "error")
         self.assertEqual((error.code, error.syscall), ("EADDRINUSE", "bind"))
 
+    @asyncTest
+    async def test_a_local_port_out_of_range_is_a_bind_error_then_close(self) -> None:
+        # Node hands it to libuv and emits its bind failure; Python's bind()
+        # refuses it first (an OverflowError), which must not escape as such.
+        port = await self.echoServer()
+        socket = self.connect(
+            port=port, host="127.0.0.1", localAddress="127.0.0.1", localPort=70000
+        )
+        closed = event(socket, "close")
+        (error,) = await event(socket, "error")
+        self.assertEqual((error.code, error.syscall), ("EINVAL", "bind"))
+        self.assertEqual(str(error), "bind EINVAL 127.0.0.1:70000")
+        self.assertEqual(await closed, (True,))
+
 
 class ConnectingTests(ClientTestCase):
     @asyncTest

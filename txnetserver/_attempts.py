@@ -201,7 +201,17 @@ class AttemptReactor:
             self._attempted.append(f"{host}:{port}")
         self._pending.append(attempt)
         watcher = _AttemptFactory(factory, self, attempt, local)
-        return self._reactor.connectTCP(host, port, watcher, timeout, local)
+        try:
+            return self._reactor.connectTCP(host, port, watcher, timeout, local)
+        except OverflowError:
+            # socket.bind() refuses a localPort outside 0-65535 before the
+            # kernel sees it; Node hands it to libuv, which fails the bind.
+            self._pending.remove(attempt)
+            assert local is not None and request.localPort is not None
+            given = request.localPort
+            shown = int(given) if float(given).is_integer() else given
+            self.errors.append(exceptionWithHostPort(errno.EINVAL, "bind", local[0], shown))
+            raise twistedError.ConnectBindError(errno.EINVAL, "bind") from None
 
     def connectUNIX(
         self, address: str, factory: Any, timeout: float | None = 30, checkPID: bool = False
