@@ -119,6 +119,11 @@ class OneProtocolFactory:
         self._protocol: IProtocol | None = protocol
         self._wanted = wanted
 
+    @property
+    def built(self) -> bool:
+        """The socket was handed to a connection, whose transport is on its way."""
+        return self._protocol is None
+
     def buildProtocol(self, addr: IAddress) -> IProtocol | None:
         protocol, self._protocol = self._protocol, None
         if protocol is None or not self._wanted():

@@ -110,8 +110,11 @@ class Connection:
         """``destroy()`` while connecting: stop the attempt, closing its descriptor."""
         self._cancelled = True
         attempt, self._attempt = self._attempt, None
-        if attempt is not None:
+        if attempt is not None and not self._factory.built:
             attempt.cancel()
+        # Once built, the socket is an endpoint's: its transport comes, and the
+        # destroyed socket closes it (Socket.makeConnection).  Cancelling now
+        # would have the endpoint's Deferred fire twice.
 
     # -- resolution --------------------------------------------------------------
 

@@ -280,7 +280,14 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
         IProtocol: the transport is ready; hand the socket to its owner, then
         send what was written (and ``end()``) while connecting.
         """
+        if self._state.destroyed:
+            # destroy() came between the endpoint building this protocol and
+            # connecting it: the socket has closed already, so the late
+            # connection is dropped, unseen (its connectionLost is ignored).
+            transport.loseConnection()
+            return
         endQueued = self._state.writableEnded
+        wasConnecting = self._state.connecting
         self._move(ATTACH)
         node = nodeTransportFor(transport)
         self.transport = node
@@ -298,19 +305,21 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
         if self._refed:
             handlesFor(self._reactor).hold(self)
         queue, self._connectQueue = self._connectQueue, None
+        if queue is not None:
+            # Handed on before 'connect'; their callbacks wait for it (_awaitConnection).
+            self._sendQueued(queue)
         owner = self._owner
         if owner is not None:
             self._tracked = True
             owner.socketConnected(self)
-        else:
-            self.connectionMade()
-        if queue is not None or endQueued:
-            self._sendQueued(queue or [], endQueued)
+        elif wasConnecting:
+            # connect() is done (Node's afterConnect): 'connect', then 'ready'.
+            self._afterConnect()
+        if endQueued and not self._state.destroyed:
+            self._sendFin()
 
     def connectionMade(self) -> None:
-        """IProtocol: an outgoing socket announces ``'connect'`` and ``'ready'``."""
-        if self._connection is not None:
-            self._afterConnect()
+        """IProtocol: :meth:`makeConnection` does the work (an outgoing socket's ``'connect'``)."""
 
     def dataReceived(self, data: bytes) -> None:
         """IProtocol: bytes from the peer become ``'data'`` (or are buffered)."""
@@ -364,6 +373,8 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         """IProtocol: the descriptor is closed; ``'error'`` then ``'close'``."""
+        if self.transport is None:
+            return  # a connection that arrived after destroy() (makeConnection)
         self._cancelTimer()
         error = self._destroyError
         if error is None and not self._state.destroyed:

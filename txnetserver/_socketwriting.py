@@ -48,6 +48,7 @@ class SocketWriting(EventEmitter):
     _pausedBytes: int | None
     _pendingWriteCallbacks: list[WriteCallback]
     _connectQueue: list[tuple[bytes, WriteCallback | None]] | None
+    _destroyError: BaseException | None
     _queuedLength: int
 
     if TYPE_CHECKING:  # the Socket's and its other sides'
@@ -103,6 +104,7 @@ class SocketWriting(EventEmitter):
             # Node counts bytes queued while connecting as written and buffered.
             if self._connectQueue is None:
                 self._connectQueue = []
+                self._awaitConnection(self._connectQueue)
             self._connectQueue.append((chunk, callback))
             self.bytesWritten += len(chunk)
             self._queuedLength += len(chunk)
@@ -175,10 +177,47 @@ class SocketWriting(EventEmitter):
         except BaseException as e:
             self._listenerFailed(e)
 
-    def _sendQueued(self, queue: list[tuple[bytes, WriteCallback | None]], end: bool) -> None:
-        """The writes, then the ``end()``, made while connecting, in order (Node's afterConnect)."""
+    def _awaitConnection(self, queue: list[tuple[bytes, WriteCallback | None]]) -> None:
+        """
+        The first write while connecting, as Node's ``_writeGeneric`` (lib/net.js)
+        handles it: it waits on a ``'connect'`` and a ``'close'`` listener, added
+        now (``listenerCount`` shows them, and listeners added earlier run first).
+        The writes after it wait behind it, as in Node's stream buffer, and share
+        its fate: on ``'close'`` before ``'connect'`` the first fails with
+        ``ERR_SOCKET_CLOSED_BEFORE_CONNECTION`` and the rest with the socket's
+        error (``destroy(err)``, ``ECONNREFUSED``...) or that same error; on a
+        ``'connect'`` after an earlier listener destroyed the socket, with
+        ``ERR_SOCKET_CLOSED`` likewise.
+        """
+
+        def closed(*ignored: object) -> None:
+            first = ERR_SOCKET_CLOSED_BEFORE_CONNECTION()
+            _failQueued(queue, first, self._destroyError or first)
+
+        def connected(*ignored: object) -> None:
+            self.removeListener("close", closed)
+            if self._state.destroyed:
+                first = ERR_SOCKET_CLOSED()
+                _failQueued(queue, first, self._destroyError or first)
+                return
+            callbacks = [callback for _, callback in queue]
+            if self._needDrain or self._pausedBytes is not None:
+                self._pendingWriteCallbacks.extend(c for c in callbacks if c is not None)
+                return
+            # The first write's is called as it completes; the others' next tick.
+            if callbacks[0] is not None:
+                callbacks[0](None)
+            for callback in callbacks[1:]:
+                if callback is not None:
+                    nextTick(self._reactor, callback, None)
+
+        self.once("connect", connected)
+        self.once("close", closed)
+
+    def _sendQueued(self, queue: list[tuple[bytes, WriteCallback | None]]) -> None:
+        """The writes made while connecting, in order, to the new transport (before 'connect')."""
         self._queuedLength = 0
-        if queue and not self._state.destroyed:
+        if queue:
             transport = self.transport
             drainDue, self._needDrain = self._needDrain, False
             total = 0
@@ -189,30 +228,19 @@ class SocketWriting(EventEmitter):
                 self._pausedBytes += total
                 if self._pausedBytes >= self.writableHighWaterMark:
                     self._needDrain = True
-            callbacks = [callback for _, callback in queue if callback is not None]
-            if self._needDrain or self._pausedBytes is not None:
-                self._pendingWriteCallbacks.extend(callbacks)
-            else:
-                for callback in callbacks:
-                    nextTick(self._reactor, callback, None)
             if drainDue and not self._needDrain:
                 # The transport took it all without pausing us: no resumeProducing follows.
                 nextTick(self._reactor, self._emitDrain)
-        if end and not self._state.destroyed:
-            self._sendFin()
 
     def _closeWithoutTransport(self, error: BaseException | None) -> None:
         """A destroyed socket that never had a transport: ``'close'`` comes from here."""
         self._cancelConnect()
-        queue, self._connectQueue = self._connectQueue, None
+        self._connectQueue = None
         self._queuedLength = 0
         if self._refed:
             handlesFor(self._reactor).release(self)
+        # The writes queued meanwhile fail in a 'close' listener (_awaitConnection).
         nextTick(self._reactor, self._emitClose, error)
-        for _, callback in queue or ():
-            if callback is not None:
-                # Node fails the writes queued while connecting after 'close'.
-                nextTick(self._reactor, callback, ERR_SOCKET_CLOSED_BEFORE_CONNECTION())
 
     @property
     def writableLength(self) -> int:
@@ -275,3 +303,12 @@ class SocketWriting(EventEmitter):
 
     def stopProducing(self) -> None:
         """IPushProducer: the transport is going away; ``connectionLost`` follows."""
+
+
+def _failQueued(
+    queue: list[tuple[bytes, WriteCallback | None]], first: BaseException, rest: BaseException
+) -> None:
+    """Node's failed first write, then its ``errorBuffer`` for those behind it."""
+    for i, (_, callback) in enumerate(queue):
+        if callback is not None:
+            callback(first if i == 0 else rest)
