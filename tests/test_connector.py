@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from twisted.internet import error as twistedError
-from twisted.internet.testing import MemoryReactorClock
+from twisted.internet.address import IPv4Address
+from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.logger import globalLogPublisher
 from twisted.python.failure import Failure
 
 from txnetserver import Socket
@@ -68,3 +70,33 @@ def test_racing_starts_the_next_address_after_the_attempt_timeout() -> None:
     ]
     assert socket.autoSelectFamilyAttemptedAddresses == ["::1:80", "127.0.0.1:80"]
     socket.destroy()
+
+
+def test_a_transport_arriving_after_destroy_is_closed_unseen() -> None:
+    """
+    destroy() between the endpoint building the socket and connecting it (the
+    two halves of one completed connection): the attempt is left to finish,
+    not cancelled (its Deferred would fire twice), and the late transport is
+    closed without an error, a traceback or a second 'close'.
+    """
+    reactor = MemoryReactorClock()
+    logged: list[object] = []
+    globalLogPublisher.addObserver(logged.append)
+    try:
+        socket, log = connecting(reactor, 80, "127.0.0.1")
+        socket.on("close", lambda hadError: log.append(("close", hadError)))
+        reactor.advance(0)
+        [(_, _, factory, _, _)] = reactor.tcpClients
+        protocol = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 80))
+        socket.destroy()
+        reactor.advance(0)
+        transport = StringTransport()
+        protocol.makeConnection(transport)
+        assert transport.disconnecting
+        assert socket.transport is None
+        protocol.connectionLost(Failure(twistedError.ConnectionDone()))
+        reactor.advance(0)
+    finally:
+        globalLogPublisher.removeObserver(logged.append)
+    assert log == [("connectionAttempt", "127.0.0.1", 80, 4), ("close", False)]
+    assert [event for event in logged if event.get("log_failure")] == []  # type: ignore[attr-defined]

@@ -5,10 +5,13 @@ callbacks and errors, and writes queued while a socket connects.
 
 from __future__ import annotations
 
+from typing import Any
+
 from txnetserver import Socket, errors
 from txnetserver.testing import MemoryNetwork
 
-from ._loopback import asyncTest, attach, event, recordOn
+from ._loopback import asyncTest, attach, event, recordOn, until
+from .test_client import ClientTestCase
 from .test_server import event_tick
 from .test_socket import SocketTestCase
 
@@ -178,3 +181,125 @@ def test_write_after_ending_inside_the_end_listener_is_epipe(
     client.end()
     memoryNetwork.pump()
     assert [getattr(r, "code", r) for r in results] == ["EPIPE"]
+
+
+class QueuedWriteTests(ClientTestCase):
+    """
+    Writes made while connecting, on loopback sockets, settled as Node 20's
+    (tests/test_conformance.py compares the same with live Node).
+    """
+
+    def queueWrites(self, socket: Socket, log: list[Any], count: int = 2) -> None:
+        for i in range(1, count + 1):
+            socket.write(b"x", lambda error, i=i: log.append((f"cb{i}", error)))
+
+    def named(self, log: list[Any]) -> list[tuple[str, Any]]:
+        """Each entry as (name, error code, or the argument)."""
+        return [
+            (name, getattr(arg, "code", None) or str(arg) if isinstance(arg, Exception) else arg)
+            for name, *args in log
+            for arg in (args[0] if args else None,)
+        ]
+
+    @asyncTest
+    async def test_destroy_while_connecting_fails_the_first_write_closed_before_connection(
+        self,
+    ) -> None:
+        port = await self.echoServer()
+        socket = self.connect(port, "127.0.0.1")
+        log: list[Any] = []
+        self.queueWrites(socket, log)
+        # Node's first write waits on a 'connect' and a 'close' listener of its own.
+        self.assertEqual((socket.listenerCount("connect"), socket.listenerCount("close")), (1, 1))
+        socket.on("error", lambda error: log.append(("error", error)))
+        socket.on("close", lambda hadError: log.append(("close", hadError)))
+        socket.destroy()
+        await event(socket, "close")
+        self.assertEqual(
+            self.named(log),
+            [
+                ("cb1", "ERR_SOCKET_CLOSED_BEFORE_CONNECTION"),
+                ("cb2", "ERR_SOCKET_CLOSED_BEFORE_CONNECTION"),
+                ("close", False),
+            ],
+        )
+
+    @asyncTest
+    async def test_destroy_with_an_error_fails_the_later_writes_with_it_before_close(
+        self,
+    ) -> None:
+        port = await self.echoServer()
+        socket = self.connect(port, "127.0.0.1")
+        log: list[Any] = []
+        socket.on("error", lambda error: log.append(("error", error)))
+        socket.on("close", lambda hadError: log.append(("close", hadError)))
+        self.queueWrites(socket, log, 3)
+        socket.on("close", lambda hadError: log.append(("close after writes", hadError)))
+        socket.destroy(ValueError("boom"))
+        await event(socket, "close")
+        # A 'close' listener added before the writes runs before their callbacks.
+        self.assertEqual(
+            self.named(log),
+            [
+                ("error", "boom"),
+                ("close", True),
+                ("cb1", "ERR_SOCKET_CLOSED_BEFORE_CONNECTION"),
+                ("cb2", "boom"),
+                ("cb3", "boom"),
+                ("close after writes", True),
+            ],
+        )
+
+    @asyncTest
+    async def test_a_refused_connection_fails_the_later_writes_with_econnrefused(self) -> None:
+        socket = self.connect(1, "127.0.0.1")
+        log: list[Any] = []
+        socket.write(b"first, without a callback")
+        self.queueWrites(socket, log)
+        socket.on("error", lambda error: log.append(("error", error)))
+        socket.on("close", lambda hadError: log.append(("close", hadError)))
+        await event(socket, "close")
+        self.assertEqual(
+            self.named(log),
+            [
+                ("error", "ECONNREFUSED"),
+                ("cb1", "ECONNREFUSED"),
+                ("cb2", "ECONNREFUSED"),
+                ("close", True),
+            ],
+        )
+
+    @asyncTest
+    async def test_a_connect_listener_added_after_the_writes_sees_them_called_back_first(
+        self,
+    ) -> None:
+        port = await self.echoServer()
+        socket = self.connect(port, "127.0.0.1")
+        log: list[Any] = []
+        self.queueWrites(socket, log)
+        socket.on("connect", lambda: (log.append(("connect", None)), socket.destroy()))
+        socket.on("close", lambda hadError: log.append(("close", hadError)))
+        await event(socket, "close")
+        await until(lambda: len(log) == 4)
+        self.assertEqual(log, [("cb1", None), ("connect", None), ("cb2", None), ("close", False)])
+
+    @asyncTest
+    async def test_a_connect_listener_added_before_the_writes_destroys_them_socket_closed(
+        self,
+    ) -> None:
+        port = await self.echoServer()
+        socket = self.connect(port, "127.0.0.1")
+        log: list[Any] = []
+        socket.on("connect", lambda: (log.append(("connect", None)), socket.destroy()))
+        self.queueWrites(socket, log)
+        socket.on("close", lambda hadError: log.append(("close", hadError)))
+        await event(socket, "close")
+        self.assertEqual(
+            self.named(log),
+            [
+                ("connect", None),
+                ("cb1", "ERR_SOCKET_CLOSED"),
+                ("cb2", "ERR_SOCKET_CLOSED"),
+                ("close", False),
+            ],
+        )
