@@ -185,8 +185,9 @@ def test_write_after_ending_inside_the_end_listener_is_epipe(
 
 class QueuedWriteTests(ClientTestCase):
     """
-    Writes made while connecting, on loopback sockets, settled as Node 20's
-    (tests/test_conformance.py compares the same with live Node).
+    Writes and end() made while connecting, on loopback sockets, settled as
+    Node 20's when the socket is destroyed or refused (tests/test_conformance.py
+    compares the same with live Node); end()'s callback on an open socket.
     """
 
     def queueWrites(self, socket: Socket, log: list[Any], count: int = 2) -> None:
@@ -303,3 +304,73 @@ class QueuedWriteTests(ClientTestCase):
                 ("close", False),
             ],
         )
+
+    @asyncTest
+    async def test_end_then_destroy_while_connecting_fails_end_s_callback_before_close(
+        self,
+    ) -> None:
+        port = await self.echoServer()
+        socket = self.connect(port, "127.0.0.1")
+        log: list[Any] = []
+        socket.on("finish", lambda: log.append(("finish", None)))
+        socket.on("close", lambda hadError: log.append(("close", hadError)))
+        socket.end(lambda error: log.append(("end", error)))
+        socket.destroy()
+        await event(socket, "close")
+        self.assertEqual(self.named(log), [("end", "ERR_STREAM_DESTROYED"), ("close", False)])
+        self.assertEqual(str(log[0][1]), "Cannot call end after a stream was destroyed")
+
+    @asyncTest
+    async def test_end_s_callback_shares_the_fate_of_the_writes_queued_before_it(self) -> None:
+        port = await self.echoServer()
+        socket = self.connect(port, "127.0.0.1")
+        log: list[Any] = []
+        socket.on("close", lambda hadError: log.append(("close", hadError)))
+        self.queueWrites(socket, log, 1)
+        socket.end(lambda error: log.append(("end", error)))
+        socket.destroy()
+        await event(socket, "close")
+        self.assertEqual(
+            self.named(log),
+            [
+                ("close", False),
+                ("cb1", "ERR_SOCKET_CLOSED_BEFORE_CONNECTION"),
+                ("end", "ERR_SOCKET_CLOSED_BEFORE_CONNECTION"),
+            ],
+        )
+
+    @asyncTest
+    async def test_a_refused_connection_fails_end_s_callback_before_error(self) -> None:
+        socket = self.connect(1, "127.0.0.1")
+        log: list[Any] = []
+        socket.on("error", lambda error: log.append(("error", error)))
+        socket.end(lambda error: log.append(("end", error)))
+        await event(socket, "close")
+        self.assertEqual(self.named(log), [("end", "ECONNREFUSED"), ("error", "ECONNREFUSED")])
+
+    @asyncTest
+    async def test_destroy_after_end_on_an_open_socket_fails_end_s_callback_not_finish(
+        self,
+    ) -> None:
+        port = await self.echoServer()
+        socket = self.connect(port, "127.0.0.1")
+        await event(socket, "connect")
+        log: list[Any] = []
+        socket.on("finish", lambda: log.append(("finish", None)))
+        socket.on("error", lambda error: log.append(("error", error)))
+        socket.on("close", lambda hadError: log.append(("close", hadError)))
+        socket.end(lambda error: log.append(("end", error)))
+        socket.destroy(ValueError("boom"))
+        await event(socket, "close")
+        self.assertEqual(self.named(log), [("end", "boom"), ("error", "boom"), ("close", True)])
+
+    @asyncTest
+    async def test_end_s_callback_runs_before_the_finish_listeners(self) -> None:
+        port = await self.echoServer()
+        socket = self.connect(port, "127.0.0.1")
+        log: list[str] = []
+        socket.on("finish", lambda: log.append("finish"))
+        socket.end(lambda: log.append("end callback"))
+        socket.resume()
+        await event(socket, "close")
+        self.assertEqual(log, ["end callback", "finish"])

@@ -86,6 +86,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
         "_decoder",
         "_destroyError",
         "_echoListener",
+        "_endCallbacks",
         "_exactBuffer",
         "_flowing",
         "_keepAlive",
@@ -239,6 +240,8 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
         # The 'data' listener of socket.pipe(socket), while it is the only one.
         self._echoListener: Callable[..., object] | None = None
         self._pendingWriteCallbacks: list[WriteCallback] = []
+        # end()'s callbacks: called before 'finish', or with the error of a destroy().
+        self._endCallbacks: list[Callable[..., object]] = []
         self._destroyError: BaseException | None = None
         self._timeoutSeconds = 0.0
         self._timeoutCall: Any = None
@@ -266,9 +269,15 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
         """
         self._move(CONNECT)
 
-    def _markDestroyed(self) -> None:
-        """The one way into ``destroyed``: no more I/O, no idle timer, no longer counted."""
+    def _markDestroyed(self, error: BaseException | None = None) -> None:
+        """
+        The one way into ``destroyed``: no more I/O, no idle timer, no longer
+        counted; ``end()`` callbacks still waiting for ``'finish'`` fail next tick
+        (after the writes queued while connecting, when there are some).
+        """
         self._move(DESTROY)
+        if self._endCallbacks and self._connectQueue is None:
+            nextTick(self._reactor, self._failEndCallbacks, error)
         self._cancelTimer()
         # Node counts the socket out synchronously, before its 'close'.
         self._untrack()
@@ -377,7 +386,9 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
             return  # a connection that arrived after destroy() (makeConnection)
         self._cancelTimer()
         error = self._destroyError
-        if error is None and not self._state.destroyed:
+        # destroy() (or a failed listener) came first: Node's stream emits no 'finish' then.
+        destroyedFirst = self._state.destroyed
+        if error is None and not destroyedFirst:
             error = _errorFromReason(reason)
             if error is None and self._state.writableEnded:
                 # Our end() came first (TLS): our side finished before the
@@ -391,9 +402,9 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
                 if not self._readBuffer:
                     self._emitEnd()
         if not self._state.destroyed:
-            self._markDestroyed()
-        if error is None and self._state.writableEnded:
-            self._emitFinish()
+            self._markDestroyed(error)
+        if error is None and self._state.writableEnded and not destroyedFirst:
+            self._emitFinish()  # the end() that the peer's 'end' made (allowHalfOpen off)
         if self._refed:
             handlesFor(self._reactor).release(self)
         # Queued after the server's own 'close', as in Node: the server
@@ -410,7 +421,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
         if self._state.destroyed:
             return self
         self._destroyError = error
-        self._markDestroyed()
+        self._markDestroyed(error)
         transport = self.transport
         if transport is None:
             self._closeWithoutTransport(error)

@@ -47,6 +47,7 @@ class SocketWriting(EventEmitter):
     _needDrain: bool
     _pausedBytes: int | None
     _pendingWriteCallbacks: list[WriteCallback]
+    _endCallbacks: list[Callable[..., object]]
     _connectQueue: list[tuple[bytes, WriteCallback | None]] | None
     _destroyError: BaseException | None
     _queuedLength: int
@@ -139,7 +140,12 @@ class SocketWriting(EventEmitter):
         encoding: str | WriteCallback | None = None,
         callback: WriteCallback | None = None,
     ) -> Self:
-        """Node's ``socket.end([data])``: send FIN after everything queued."""
+        """
+        Node's ``socket.end([data][, callback])``: send FIN after everything
+        queued.  ``callback()`` runs just before ``'finish'``, or, if the socket
+        is destroyed first, ``callback(err)`` with its error (Node's
+        ``ERR_STREAM_DESTROYED`` when it has none).
+        """
         if callable(data):
             callback, data = data, None
         elif callable(encoding):
@@ -147,7 +153,7 @@ class SocketWriting(EventEmitter):
         if data is not None and not self._state.writableEnded:
             self.write(data, encoding)
         if callback is not None:
-            self.once("finish", callback)
+            self._endCallbacks.append(callback)
         following = self._state.transitions.get(END)
         if following is None:  # ended already, or destroyed
             return self
@@ -172,7 +178,11 @@ class SocketWriting(EventEmitter):
             return
         self._move(FINISH)
         self._flushWriteCallbacks()
+        callbacks, self._endCallbacks = self._endCallbacks, []
         try:
+            # Node's kOnFinished: end()'s callbacks, then 'finish'.
+            for callback in callbacks:
+                callback()
             self.emit("finish")
         except BaseException as e:
             self._listenerFailed(e)
@@ -193,12 +203,14 @@ class SocketWriting(EventEmitter):
         def closed(*ignored: object) -> None:
             first = ERR_SOCKET_CLOSED_BEFORE_CONNECTION()
             _failQueued(queue, first, self._destroyError or first)
+            self._failEndCallbacks(self._destroyError or first)
 
         def connected(*ignored: object) -> None:
             self.removeListener("close", closed)
             if self._state.destroyed:
                 first = ERR_SOCKET_CLOSED()
                 _failQueued(queue, first, self._destroyError or first)
+                self._failEndCallbacks(self._destroyError or first)
                 return
             callbacks = [callback for _, callback in queue]
             if self._needDrain or self._pausedBytes is not None:
@@ -213,6 +225,12 @@ class SocketWriting(EventEmitter):
 
         self.once("connect", connected)
         self.once("close", closed)
+
+    def _failEndCallbacks(self, error: BaseException | None) -> None:
+        """Node's ``errorBuffer``: ``end()``'s callbacks when no ``'finish'`` will come."""
+        callbacks, self._endCallbacks = self._endCallbacks, []
+        for callback in callbacks:
+            callback(error or ERR_STREAM_DESTROYED("end"))
 
     def _sendQueued(self, queue: list[tuple[bytes, WriteCallback | None]]) -> None:
         """The writes made while connecting, in order, to the new transport (before 'connect')."""
