@@ -636,6 +636,10 @@ def runScenario(command: list[str]) -> dict[str, Any]:
         "writeBeforeConnect",
         "halfCloseBothWays",
         "destroyDuringConnect",
+        "queuedWritesDestroyed",
+        "queuedWritesRefused",
+        "queuedWritesConnectListenerDestroys",
+        "endThenDestroyWhileConnecting",
     ],
 )
 def test_client_scenarios_agree_with_node(node: NodeOracle, scenario: str) -> None:

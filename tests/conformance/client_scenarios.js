@@ -148,6 +148,49 @@ const scenarios = {
       socket.on("close", () => later(() => { server.close(); done({ state, writeError }); }));
     });
   },
+  // Writes and end() queued while connecting, then destroyed: which callback
+  // gets which error, in which order around 'error' and 'close'.
+  queuedWritesDestroyed() {
+    withServer(() => {}, {}, (server) => {
+      const socket = net.connect(serverPort, "127.0.0.1");
+      record(socket);  // 'close' listeners before the writes' own
+      socket.write("a", (err) => log.push(["cb1", render(err)]));
+      socket.write("b", (err) => log.push(["cb2", render(err)]));
+      socket.end((err) => log.push(["endCallback", render(err)]));
+      socket.destroy(new Error("boom"));
+      socket.on("close", () => later(() => { server.close(); done({}); }));
+    });
+  },
+  queuedWritesRefused() {
+    const socket = net.connect(1, "127.0.0.1");
+    socket.write("a");
+    socket.write("b", (err) => log.push(["cb2", render(err)]));
+    socket.write("c", (err) => log.push(["cb3", render(err)]));
+    record(socket);  // 'close' listeners after the writes' own
+    socket.on("close", () => later(() => done({})));
+  },
+  queuedWritesConnectListenerDestroys() {
+    withServer(() => {}, {}, (server) => {
+      const socket = net.connect(serverPort, "127.0.0.1");
+      const listenersBefore = socket.listenerCount("connect");
+      socket.on("connect", () => socket.destroy());  // before the writes' own listener
+      socket.write("a", (err) => log.push(["cb1", render(err)]));
+      socket.write("b", (err) => log.push(["cb2", render(err)]));
+      const listeners = [listenersBefore, socket.listenerCount("connect"),
+                         socket.listenerCount("close")];
+      record(socket);
+      socket.on("close", () => later(() => { server.close(); done({ listeners }); }));
+    });
+  },
+  endThenDestroyWhileConnecting() {
+    withServer(() => {}, {}, (server) => {
+      const socket = net.connect(serverPort, "127.0.0.1");
+      record(socket);
+      socket.end((err) => log.push(["endCallback", render(err)]));
+      socket.destroy();
+      socket.on("close", () => later(() => { server.close(); done({}); }));
+    });
+  },
 };
 
 scenarios[process.argv[2]]();

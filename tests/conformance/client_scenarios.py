@@ -223,6 +223,73 @@ def destroyDuringConnect() -> None:
     withServer(lambda s: None, {}, ready)
 
 
+def logged(name: str) -> Callable[[Any], None]:
+    """A write or end() callback that logs its error."""
+    return lambda err=None: log.append([name, render(err)])
+
+
+def closeServerAndFinish(server: Any, **extra: Any) -> Callable[[bool], None]:
+    def closed(hadError: bool) -> None:
+        def finish() -> None:
+            server.close()
+            done(**extra)
+
+        later(finish)
+
+    return closed
+
+
+def queuedWritesDestroyed() -> None:
+    def ready(server: Any) -> None:
+        socket = net.connect(serverPort, "127.0.0.1")
+        record(socket)  # 'close' listeners before the writes' own
+        socket.write(b"a", logged("cb1"))
+        socket.write(b"b", logged("cb2"))
+        socket.end(logged("endCallback"))
+        socket.destroy(Exception("boom"))
+        socket.on("close", closeServerAndFinish(server))
+
+    withServer(lambda s: None, {}, ready)
+
+
+def queuedWritesRefused() -> None:
+    socket = net.connect(1, "127.0.0.1")
+    socket.write(b"a")
+    socket.write(b"b", logged("cb2"))
+    socket.write(b"c", logged("cb3"))
+    record(socket)  # 'close' listeners after the writes' own
+    socket.on("close", lambda hadError: later(done))
+
+
+def queuedWritesConnectListenerDestroys() -> None:
+    def ready(server: Any) -> None:
+        socket = net.connect(serverPort, "127.0.0.1")
+        listenersBefore = socket.listenerCount("connect")
+        socket.on("connect", lambda: socket.destroy())  # before the writes' own listener
+        socket.write(b"a", logged("cb1"))
+        socket.write(b"b", logged("cb2"))
+        listeners = [
+            listenersBefore,
+            socket.listenerCount("connect"),
+            socket.listenerCount("close"),
+        ]
+        record(socket)
+        socket.on("close", closeServerAndFinish(server, listeners=listeners))
+
+    withServer(lambda s: None, {}, ready)
+
+
+def endThenDestroyWhileConnecting() -> None:
+    def ready(server: Any) -> None:
+        socket = net.connect(serverPort, "127.0.0.1")
+        record(socket)
+        socket.end(logged("endCallback"))
+        socket.destroy()
+        socket.on("close", closeServerAndFinish(server))
+
+    withServer(lambda s: None, {}, ready)
+
+
 def main(theReactor: Any, name: str) -> Any:
     global reactor, finished
     from twisted.internet.defer import Deferred
