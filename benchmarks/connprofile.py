@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import re
@@ -36,6 +37,7 @@ sys.path.insert(0, str(HERE))
 import run as benchmarks  # noqa: E402
 
 HOST = "127.0.0.1"
+RR_CONNECTIONS = 100
 KINDS = ("pipe", "data", "twisted", "floor")
 
 
@@ -171,8 +173,13 @@ def serve(kind: str, count: int, profileTo: str | None) -> None:
         profiler.dump_stats(profileTo)
 
 
-def drive(command: list[str], timeout: float = 600) -> None:
-    """Start the server child, run loadgen connect C=50 at it until it exits."""
+def drive(command: list[str], workload: str = "connect", seconds: float = 4.0) -> int:
+    """
+    Start the server child and load it until it exits: ``connect`` runs loadgen
+    connect C=50 until the server has had its connections; ``rr`` runs loadgen
+    rr C=100 for ``seconds`` (the server stops once those 100 have closed).
+    Returns the operations loadgen counted (rr only; 0 for connect).
+    """
     loadgen = benchmarks.buildLoadgen()
     server = subprocess.Popen(
         benchmarks.pinned(1, command),
@@ -185,29 +192,42 @@ def drive(command: list[str], timeout: float = 600) -> None:
         line = server.stdout.readline().split()
         if len(line) != 2 or line[0] != "ready":
             raise RuntimeError(f"the server did not start: {line}")
+        if workload == "rr":
+            report = subprocess.run(
+                benchmarks.pinned(
+                    0, [str(loadgen), "rr", HOST, line[1], str(RR_CONNECTIONS), "64", str(seconds)]
+                ),
+                capture_output=True,
+                text=True,
+                timeout=seconds + 120,
+                check=True,
+            )
+            server.wait(timeout=600)
+            return int(json.loads(report.stdout.strip().splitlines()[-1])["operations"])
         client = subprocess.Popen(
-            benchmarks.pinned(
-                0,
-                [str(loadgen), "connect", HOST, line[1], "50", "64", str(timeout)],
-            ),
+            benchmarks.pinned(0, [str(loadgen), "connect", HOST, line[1], "50", "64", "600"]),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
-            server.wait(timeout=timeout)
+            server.wait(timeout=600)
         finally:
             client.kill()
             client.wait()
+        return 0
     finally:
         if server.poll() is None:
             server.kill()
         server.wait()
 
 
-def callgrindInstructions(kind: str, count: int) -> int:
+def callgrindInstructions(
+    kind: str, count: int, workload: str = "connect", seconds: float = 4.0
+) -> tuple[int, int]:
+    """Instructions the server ran in all, and loadgen's operations (rr)."""
     with tempfile.TemporaryDirectory() as directory:
         out = Path(directory) / "callgrind.out"
-        drive(
+        operations = drive(
             [
                 "valgrind",
                 "--tool=callgrind",
@@ -218,11 +238,13 @@ def callgrindInstructions(kind: str, count: int) -> int:
                 kind,
                 "--connections",
                 str(count),
-            ]
+            ],
+            workload,
+            seconds,
         )
         match = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.MULTILINE)
         assert match is not None, "no totals in the callgrind output"
-        return int(match.group(1))
+        return int(match.group(1)), operations
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,7 +252,11 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--kind", choices=KINDS, default="pipe")
+    parser.add_argument("--workload", choices=("connect", "rr"), default="connect")
     parser.add_argument("--connections", type=int, default=2000)
+    parser.add_argument(
+        "--seconds", type=float, default=4.0, help="rr: the shorter run's length (the other: 2x)"
+    )
     parser.add_argument("--callgrind", action="store_true")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--serve", choices=KINDS, help=argparse.SUPPRESS)
@@ -240,16 +266,28 @@ def main(argv: list[str] | None = None) -> int:
         serve(arguments.serve, arguments.connections, arguments.profile_to)
         return 0
     count = arguments.connections
+    rr = arguments.workload == "rr"
+    if rr:
+        count = RR_CONNECTIONS
     if arguments.callgrind:
         if shutil.which("valgrind") is None:
             parser.error("--callgrind needs valgrind")
-        once = callgrindInstructions(arguments.kind, count)
-        twice = callgrindInstructions(arguments.kind, 2 * count)
+        if rr:
+            # Two runs of different lengths: the difference is round trips only.
+            once, opsOnce = callgrindInstructions(arguments.kind, count, "rr", arguments.seconds)
+            twice, opsTwice = callgrindInstructions(
+                arguments.kind, count, "rr", 2 * arguments.seconds
+            )
+            perOp = (twice - once) / max(opsTwice - opsOnce, 1)
+            print(f"{arguments.kind}: {perOp:,.0f} instructions per round trip (rr C=100)")
+            return 0
+        once, _ = callgrindInstructions(arguments.kind, count)
+        twice, _ = callgrindInstructions(arguments.kind, 2 * count)
         print(f"{arguments.kind}: {(twice - once) / count:,.0f} instructions per connection")
         return 0
     with tempfile.TemporaryDirectory() as directory:
         stats = Path(directory) / "stats"
-        drive(
+        operations = drive(
             [
                 sys.executable,
                 __file__,
@@ -259,8 +297,13 @@ def main(argv: list[str] | None = None) -> int:
                 str(count),
                 "--profile-to",
                 str(stats),
-            ]
+            ],
+            arguments.workload,
+            arguments.seconds,
         )
+        unit = "round trip" if rr else "connection"
+        if rr:
+            count = max(operations, 1)
         report = pstats.Stats(str(stats))
         rows = []
         for (filename, line, name), (_cc, calls, own, _cum, _) in report.stats.items():  # type: ignore[attr-defined]
@@ -268,8 +311,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((own, calls, where))
         rows.sort(reverse=True)
         total = sum(own for own, _, _ in rows)
-        print(f"{arguments.kind}: {total / count * 1e6:.1f} µs per connection under cProfile")
-        print(f"{'calls/conn':>10} {'own µs/conn':>11}  function")
+        print(f"{arguments.kind}: {total / count * 1e6:.1f} µs per {unit} under cProfile")
+        print(f"{'calls/op':>10} {'own µs/op':>11}  function")
         for own, calls, where in rows[: arguments.top]:
             print(f"{calls / count:10.2f} {own / count * 1e6:11.2f}  {where}")
     return 0

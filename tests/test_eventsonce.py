@@ -4,7 +4,7 @@ Tests for txnetserver._eventsonce: Node's events.once() as a Deferred.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,20 +20,6 @@ from txnetserver._events import EventEmitter
 from txnetserver._eventsonce import once
 
 
-def recorder(log: list[Any], label: str) -> Callable[..., None]:
-    """A listener appending ``(label, *args)`` to ``log``."""
-
-    def listener(*args: object) -> None:
-        log.append((label, *args))
-
-    listener.__name__ = label
-    return listener
-
-
-def noop(*args: object) -> None:
-    pass
-
-
 def result(deferred: Deferred[Any]) -> Any:
     """The result of an already-fired Deferred (raising its failure)."""
     outcome: list[Any] = []
@@ -42,15 +28,6 @@ def result(deferred: Deferred[Any]) -> Any:
     if isinstance(outcome[0], Failure):
         outcome[0].raiseException()
     return outcome[0]
-
-
-@pytest.fixture
-def restoreDefaultMaxListeners() -> Generator[None, None, None]:
-    before = EventEmitter.defaultMaxListeners
-    try:
-        yield
-    finally:
-        EventEmitter.defaultMaxListeners = before
 
 
 # -- events.once() ---------------------------------------------------------------

@@ -1,16 +1,14 @@
 """
 txnetserver._transport: the server transports' write-through and their
 close without an EPOLLOUT round, on real loopback sockets and a private
-NodeReactor driven by hand (no global reactor, no sleeping); the
-INodeTransport seam (ours, the memory transport, the adapter for any other
-transport); and what the peer sees after destroy() and resetAndDestroy() on
-every kind of listen.
+NodeReactor driven by hand (no global reactor, no sleeping); nodeTransportFor
+(the INodeTransport adapter for any other transport); and what the peer sees
+after destroy() and resetAndDestroy() on every kind of listen.
 """
 
 from __future__ import annotations
 
 import os
-import queue
 import shutil
 import socket
 import ssl as stdlibSSL
@@ -25,14 +23,14 @@ from twisted.internet.protocol import Protocol, connectionDone
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase, TestCase
-from zope.interface.verify import verifyClass, verifyObject
+from zope.interface.verify import verifyObject
 
 from txnetserver import Socket, createServer, nodeTransportFor
-from txnetserver._transport import NodeTCPServerTransport, NodeUNIXServerTransport
+from txnetserver._transport import NodeTCPServerTransport
 from txnetserver._twistedinternals import closePoller
 from txnetserver.interfaces import INodeTransport
 from txnetserver.reactor import NodeReactor
-from txnetserver.testing import LoopbackServer, MemoryNetwork, MemoryTransport
+from txnetserver.testing import MemoryNetwork, MemoryTransport
 
 from ._loopback import asyncTest, event, listening, reactor, until
 from .test_tls import temporaryCertificate
@@ -116,32 +114,8 @@ class LoseConnectionTests(SynchronousTestCase):
         self.assertEqual(self.protocol.lost, [ConnectionAborted])
 
 
-class NodeTransportInterfaceTests(SynchronousTestCase):
-    """Every transport a Socket runs on provides INodeTransport."""
-
-    def test_our_tcp_and_unix_transports_and_the_memory_transport_provide_it(self) -> None:
-        for transportClass in (NodeTCPServerTransport, NodeUNIXServerTransport, MemoryTransport):
-            self.assertTrue(verifyClass(INodeTransport, transportClass))
-
-    def test_an_accepted_tcp_connection_provides_it(self) -> None:
-        with LoopbackServer() as loopback:
-            accepted: queue.Queue[Socket] = queue.Queue()
-            loopback.call(lambda: loopback.server.on("connection", accepted.put))
-            with socket.create_connection((loopback.host, loopback.port), timeout=10):
-                sock = accepted.get(timeout=10)
-                transport = loopback.call(lambda: sock.transport)
-                self.assertIsInstance(transport, NodeTCPServerTransport)
-                self.assertTrue(verifyObject(INodeTransport, transport))
-
-    def test_a_memory_connection_provides_it(self) -> None:
-        network = MemoryNetwork()
-        sockets: list[Socket] = []
-        server = network.createServer(sockets.append)
-        server.listen(8000)
-        network.connect(server)
-        network.pump()
-        self.assertIsInstance(sockets[0].transport, MemoryTransport)
-        self.assertTrue(verifyObject(INodeTransport, sockets[0].transport))
+class NodeTransportForTests(SynchronousTestCase):
+    """nodeTransportFor adapts any other transport and leaves ours alone."""
 
     def test_any_other_transport_is_adapted_and_keeps_its_interfaces(self) -> None:
         from twisted.internet.testing import StringTransport

@@ -155,7 +155,11 @@ class AttemptReactor:
         self._attempted = attempted
         self._pending: list[tuple[str, int, Family]] = []
         self.errors: list[Exception] = []
-        self.nameResolver: IHostnameResolver = reactor.nameResolver
+        # Only HostnameEndpoint asks, and it is always given FixedAnswers;
+        # a reactor without one (a memory reactor before Twisted 23) is fine.
+        self.nameResolver: IHostnameResolver = getattr(reactor, "nameResolver", None) or (
+            FixedAnswers([])
+        )
 
     def __getattr__(self, name: str) -> Any:
         # Anything else an endpoint may look up (callLater, seconds, ...).
@@ -197,7 +201,17 @@ class AttemptReactor:
             self._attempted.append(f"{host}:{port}")
         self._pending.append(attempt)
         watcher = _AttemptFactory(factory, self, attempt, local)
-        return self._reactor.connectTCP(host, port, watcher, timeout, local)
+        try:
+            return self._reactor.connectTCP(host, port, watcher, timeout, local)
+        except OverflowError:
+            # socket.bind() refuses a localPort outside 0-65535 before the
+            # kernel sees it; Node hands it to libuv, which fails the bind.
+            self._pending.remove(attempt)
+            assert local is not None and request.localPort is not None
+            given = request.localPort
+            shown = int(given) if float(given).is_integer() else given
+            self.errors.append(exceptionWithHostPort(errno.EINVAL, "bind", local[0], shown))
+            raise twistedError.ConnectBindError(errno.EINVAL, "bind") from None
 
     def connectUNIX(
         self, address: str, factory: Any, timeout: float | None = 30, checkPID: bool = False

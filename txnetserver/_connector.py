@@ -91,13 +91,18 @@ class Connection:
         self.attemptedAddresses: list[str] | None = None
 
     def start(self) -> None:
-        """Begin: a lookup starts now (as Node's does), a connection attempt next tick."""
+        """
+        Begin as Node does (lib/net.js): a lookup, or the attempt on a ``path``,
+        starts now; the attempt on an IP address, next tick.
+        """
         request = self._request
         if isinstance(request, TCPConnect) and not request.hostFamily:
             self._lookUp(request)
         elif isinstance(request, TCPConnect):
             family: Family = 6 if request.hostFamily == 6 else 4
             nextTick(self._reactor, self._connectOne, request.host, family)
+        elif isinstance(request, UNIXConnect):
+            self._connectOther()
         else:
             nextTick(self._reactor, self._connectOther)
 

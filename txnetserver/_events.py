@@ -28,6 +28,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from txnetserver._defaults import DEFAULT_MAX_LISTENERS
 from txnetserver._errors import ERR_INVALID_ARG_TYPE, ERR_UNHANDLED_ERROR
 from txnetserver._maxlisteners import (
     maxListenersWarning,
@@ -69,7 +70,8 @@ emitted, before the ``'error'`` listeners run and also when there is none (the
 error is then still raised).
 """
 
-_defaultMaxListeners: float = 10  # Node's EventEmitter.defaultMaxListeners
+# EventEmitter.defaultMaxListeners, which a program may change (Node's static property).
+_defaultMaxListeners: float = DEFAULT_MAX_LISTENERS
 
 
 def _checkListener(listener: object) -> None:

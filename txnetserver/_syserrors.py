@@ -72,14 +72,14 @@ class NodeSystemError(OSError):
         *,
         code: str | None = None,
         address: str | None = None,
-        port: int | None = None,
+        port: int | float | None = None,
         hostname: str | None = None,
     ) -> None:
         super().__init__(errnum, message)
         self.code: str = code if code is not None else errorCode(errnum)
         self.syscall: str = syscall
         self.address: str | None = address
-        self.port: int | None = port
+        self.port: int | float | None = port
         self.hostname: str | None = hostname
         self.message: str = message
         # Set by connect() failures of an attempt bound to a local address and port.
@@ -144,7 +144,7 @@ def exceptionWithHostPort(
     errnum: int,
     syscall: str,
     address: str | None,
-    port: int | None,
+    port: int | float | None,
     localAddress: str | None = None,
     localPort: int | None = None,
 ) -> NodeSystemError:

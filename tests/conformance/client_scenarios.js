@@ -59,6 +59,11 @@ const scenarios = {
     record(socket);
     socket.on("close", () => done({}));
   },
+  missingPath() {
+    const socket = net.connect("no-such-dir-txns/missing.sock");
+    record(socket);
+    socket.on("close", () => done({}));
+  },
   unresolvable() {
     const lookup = (hostname, options, callback) => later(() => {
       const err = new Error(`getaddrinfo ENOTFOUND ${hostname}`);

@@ -96,6 +96,12 @@ def refused() -> None:
     socket.on("close", lambda hadError: done())
 
 
+def missingPath() -> None:
+    socket = net.connect("no-such-dir-txns/missing.sock")
+    record(socket)
+    socket.on("close", lambda hadError: done())
+
+
 def unresolvable() -> None:
     socket = net.connect({"port": 80, "host": "nothing.invalid"})
     record(socket)
