@@ -7,8 +7,9 @@ Where a short connection's server CPU goes: accept, 64-byte echo, close, as
     python benchmarks/connprofile.py --kind floor --callgrind
 
 The server (``--kind``: ``pipe`` / ``data`` are txnetserver's echoes on the
-default reactor, ``twisted`` a plain Protocol echo on it, ``floor`` the python
-floor's loop) runs in a child process that stops after ``--connections``
+default reactor, ``transport`` a plain Twisted Protocol echo on txnetserver's
+port and transport (no Node layer), ``twisted`` the same on Twisted's own,
+``floor`` the python floor's loop) runs in a child process that stops after ``--connections``
 connections.  With ``--callgrind`` it runs under valgrind twice, with N and
 2N connections, and the difference divided by N is the instruction count of
 one connection, start-up excluded: a figure the machine's load cannot move.
@@ -38,7 +39,7 @@ import run as benchmarks  # noqa: E402
 
 HOST = "127.0.0.1"
 RR_CONNECTIONS = 100
-KINDS = ("pipe", "data", "twisted", "floor")
+KINDS = ("pipe", "data", "transport", "twisted", "floor")
 
 
 def ready(port: int) -> None:
@@ -84,7 +85,7 @@ def serveTxnetserver(kind: str, count: int) -> None:
         pass
 
 
-def serveTwisted(count: int) -> None:
+def serveTwisted(count: int, ours: bool) -> None:
     from twisted.internet import protocol
 
     from txnetserver._reactorchoice import globalReactor
@@ -108,7 +109,12 @@ def serveTwisted(count: int) -> None:
 
     factory = protocol.Factory.forProtocol(Echo)
     factory.noisy = False
-    port = reactor.listenTCP(0, factory, backlog=4096, interface=HOST)
+    if ours:
+        from txnetserver._ports import listenTCP
+
+        port = listenTCP(reactor, factory, 0, HOST, 4096, ipv6Only=None, reusePort=False)
+    else:
+        port = reactor.listenTCP(0, factory, backlog=4096, interface=HOST)
     ready(port.getHost().port)
     reactor.run()
 
@@ -164,8 +170,8 @@ def serve(kind: str, count: int, profileTo: str | None) -> None:
     PROFILER = profiler = cProfile.Profile() if profileTo else None
     if kind == "floor":
         serveFloor(count)
-    elif kind == "twisted":
-        serveTwisted(count)
+    elif kind in ("twisted", "transport"):
+        serveTwisted(count, ours=kind == "transport")
     else:
         serveTxnetserver(kind, count)
     if profiler:
