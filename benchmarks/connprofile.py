@@ -9,10 +9,12 @@ Where a short connection's server CPU goes: accept, 64-byte echo, close, as
 The server (``--kind``: ``pipe`` / ``data`` are txnetserver's echoes on the
 default reactor, ``transport`` a plain Twisted Protocol echo on txnetserver's
 port and transport (no Node layer), ``twisted`` the same on Twisted's own,
-``floor`` the python floor's loop) runs in a child process that stops after ``--connections``
-connections.  With ``--callgrind`` it runs under valgrind twice, with N and
-2N connections, and the difference divided by N is the instruction count of
-one connection, start-up excluded: a figure the machine's load cannot move.
+``floor`` the python floor's loop) runs in a child process that stops after
+``--connections`` connections.  With ``--callgrind`` it runs under valgrind
+twice, with N and 2N connections, and the difference divided by N is the
+instruction count of one connection, start-up excluded: a figure the
+machine's load cannot move.  ``--workload rr`` does the same per round trip
+of rr C=100 (a run of ``--seconds`` and one twice as long).
 Without it, cProfile lists each function's calls and own time per connection
 (the times are inflated by profiling; the call counts are exact).
 """

@@ -106,3 +106,22 @@ class RatioTests(SynchronousTestCase):
         self.assertIn(
             "| python floor | 2.00x |", benchmarks.report(loaded, [workload], names, 2, 1.5)
         )
+
+
+class ConnectionProfileTests(SynchronousTestCase):
+    def test_each_kind_serves_its_connections_and_stops(self) -> None:
+        # connprofile's servers stop by themselves after N connections; the
+        # profile it prints counts calls per connection.
+        import subprocess
+
+        script = os.path.join(os.path.dirname(benchmarks.__file__), "connprofile.py")
+        for kind in ("pipe", "data", "transport", "floor"):
+            result = subprocess.run(
+                [sys.executable, script, "--kind", kind, "--connections", "50", "--top", "3"],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertIn(f"{kind}: ", result.stdout)
+            self.assertIn("calls/op", result.stdout)
