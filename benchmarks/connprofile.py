@@ -14,7 +14,8 @@ port and transport (no Node layer), ``twisted`` the same on Twisted's own,
 twice, with N and 2N connections, and the difference divided by N is the
 instruction count of one connection, start-up excluded: a figure the
 machine's load cannot move.  ``--workload rr`` does the same per round trip
-of rr C=100 (a run of ``--seconds`` and one twice as long).
+of rr C=100 (a run of ``--seconds`` and one twice as long;
+``CONNPROFILE_RR_CONNECTIONS=1000`` for rr C=1000).
 Without it, cProfile lists each function's calls and own time per connection
 (the times are inflated by profiling; the call counts are exact).
 """
@@ -40,7 +41,7 @@ sys.path.insert(0, str(HERE))
 import run as benchmarks  # noqa: E402
 
 HOST = "127.0.0.1"
-RR_CONNECTIONS = 100
+RR_CONNECTIONS = int(os.environ.get("CONNPROFILE_RR_CONNECTIONS", "100"))
 KINDS = ("pipe", "data", "transport", "twisted", "floor")
 
 
@@ -287,7 +288,10 @@ def main(argv: list[str] | None = None) -> int:
                 arguments.kind, count, "rr", 2 * arguments.seconds
             )
             perOp = (twice - once) / max(opsTwice - opsOnce, 1)
-            print(f"{arguments.kind}: {perOp:,.0f} instructions per round trip (rr C=100)")
+            print(
+                f"{arguments.kind}: {perOp:,.0f} instructions per round trip "
+                f"(rr C={RR_CONNECTIONS})"
+            )
             return 0
         once, _ = callgrindInstructions(arguments.kind, count)
         twice, _ = callgrindInstructions(arguments.kind, 2 * count)
