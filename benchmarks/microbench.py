@@ -28,9 +28,11 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from twisted.internet import protocol, tcp
 from twisted.internet.epollreactor import EPollReactor
+from zope.interface import implementer
 
 from txnetserver import Socket
 from txnetserver._transport import NodeTCPServerTransport
+from txnetserver.interfaces import INodeTransport
 
 
 class FakeSocket:
@@ -66,8 +68,16 @@ class _PlainEcho(protocol.Protocol):
         self.transport.write(data)  # type: ignore[union-attr]
 
 
+@implementer(INodeTransport)
 class _NullTransport:
-    """Just enough transport for Socket.dataReceived → write to run."""
+    """
+    Just enough transport for Socket.dataReceived → write to run, declared an
+    INodeTransport so that the Socket uses it as is (not through the adapter
+    for foreign transports) and the rows measure the Node layer alone.
+    """
+
+    exactWriteBuffer = True
+    writableLength = 0
 
     def write(self, data: bytes) -> None:
         pass

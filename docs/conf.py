@@ -43,7 +43,10 @@ intersphinx_mapping = {
 }
 
 
-def _nameInterfaces() -> None:
+_named = [0]  # how many modules the last pass of _nameInterfaces saw
+
+
+def _nameInterfaces(*_: object) -> None:
     """
     Give zope interfaces the ``__qualname__`` classes have, so that Sphinx renders
     an annotation such as ``transport: ITransport`` as a link to
@@ -54,6 +57,9 @@ def _nameInterfaces() -> None:
 
     from zope.interface.interface import InterfaceClass
 
+    if len(sys.modules) == _named[0]:
+        return  # no module imported since the last pass
+    _named[0] = len(sys.modules)
     for module in list(sys.modules.values()):
         for value in list(getattr(module, "__dict__", {}).values()):
             if isinstance(value, InterfaceClass) and "__qualname__" not in vars(value):
@@ -106,6 +112,8 @@ def _qualifyImportedNames(app, env, node, contnode):  # type: ignore[no-untyped-
 
 def setup(app):  # type: ignore[no-untyped-def]
     app.connect("missing-reference", _qualifyImportedNames)
+    # Modules autodoc imports later may bring interfaces of their own.
+    app.connect("autodoc-before-process-signature", _nameInterfaces)
     # ``.. fixture:: name`` documents a pytest fixture of txnetserver's plugin
     # (``{fixture}`name``` links to it); they appear in objects.inv as std:fixture.
     app.add_object_type("fixture", "fixture", objname="pytest fixture")

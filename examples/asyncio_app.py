@@ -60,7 +60,11 @@ async def main() -> None:
     await writer.wait_closed()
 
     closed: Deferred[None] = Deferred()
-    server.close(lambda error=None: closed.callback(None))
+
+    def onClosed(error: BaseException | None) -> None:
+        closed.callback(None)
+
+    server.close(onClosed)
     await closed.asFuture(loop)
     print("closed", flush=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,7 +14,24 @@ from collections.abc import Callable
 from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TWISTD = os.path.join(os.path.dirname(sys.executable), "twistd")
+
+
+def _twistd() -> str:
+    """
+    The twistd of this environment: the console script beside the interpreter
+    (a venv's), else the system's (Debian's python3-twisted ships ``twistd3``).
+    """
+    beside = os.path.join(os.path.dirname(sys.executable), "twistd")
+    if os.path.exists(beside):
+        return beside
+    for name in ("twistd", "twistd3"):
+        found = shutil.which(name)
+        if found is not None:
+            return found
+    return beside
+
+
+TWISTD = _twistd()
 
 
 def childEnvironment() -> dict[str, str]:

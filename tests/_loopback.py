@@ -1,6 +1,8 @@
 """
 Helpers for integration tests on real loopback sockets: a recording client
-protocol and Deferred wrappers around Node-style events.
+protocol, Deferred wrappers around Node-style events, listeners that
+record or ignore what they are given; on memory transports, a transport for
+a socket made before its transport and a proxyProtocol echo server.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from twisted.internet import reactor as _reactor
+from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.endpoints import (
     TCP4ClientEndpoint,
@@ -23,11 +26,26 @@ from twisted.internet.protocol import Protocol
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from txnetserver import Server
+from txnetserver import Server, Socket
+from txnetserver.testing import MemoryClient, MemoryNetwork, MemoryTransport
 
 reactor: Any = _reactor
 
 T = TypeVar("T")
+
+
+def recorder(log: list[Any], label: str) -> Callable[..., None]:
+    """A listener appending ``(label, *args)`` to ``log``."""
+
+    def listener(*args: object) -> None:
+        log.append((label, *args))
+
+    listener.__name__ = label
+    return listener
+
+
+def noop(*args: object) -> None:
+    """A listener that does nothing."""
 
 
 def asyncTest(
@@ -212,3 +230,41 @@ async def echoRoundTrip(target: Any, payload: bytes) -> bytes:
     client.close()
     await client.lost
     return received
+
+
+def attach(network: MemoryNetwork, sock: Socket) -> MemoryClient:
+    """Give ``sock`` an in-memory transport, as a client endpoint would on connect."""
+    transport = MemoryTransport(
+        network, IPv4Address("TCP", "127.0.0.1", 40000), IPv4Address("TCP", "127.0.0.1", 8000)
+    )
+    transport.protocol = sock
+    client = MemoryClient(network, transport)
+    transport.client = client
+    network.clients.append(client)
+    sock.makeConnection(transport)
+    network.pump()
+    return client
+
+
+def recordOn(sock: Socket, *names: str) -> list[tuple[str, tuple[Any, ...]]]:
+    log: list[tuple[str, tuple[Any, ...]]] = []
+    for name in names:
+        sock.on(name, lambda *args, name=name: log.append((name, args)))
+    return log
+
+
+# A PROXY v1 header naming the client 203.0.113.7:5555.
+V1_HEADER = b"PROXY TCP4 203.0.113.7 127.0.0.1 5555 8000\r\n"
+
+
+def proxiedServer(network: MemoryNetwork, **options: Any) -> tuple[Any, list[tuple[Any, Any, Any]]]:
+    """An echo server with proxyProtocol on; records (address, port, family) per connection."""
+    seen: list[tuple[Any, Any, Any]] = []
+
+    def onConnection(sock: Socket) -> None:
+        seen.append((sock.remoteAddress, sock.remotePort, sock.remoteFamily))
+        sock.pipe(sock)
+
+    server = network.createServer(onConnection, proxyProtocol=True, **options)
+    server.listen(8000)
+    return server, seen

@@ -12,13 +12,11 @@ import pytest
 from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.testing import MemoryReactorClock
 
-from txnetserver import AbortController, errors
+from txnetserver import errors
 from txnetserver._connectargs import (
     EndpointConnect,
-    SocketOptions,
     TCPConnect,
     UNIXConnect,
-    normalizeSocketOptions,
     parseConnectArgs,
     resolveConnectRequest,
 )
@@ -174,42 +172,3 @@ def test_attempt_timeouts_below_ten_milliseconds_become_ten() -> None:
     tcp = request(port=1, autoSelectFamilyAttemptTimeout=3)
     assert isinstance(tcp, TCPConnect)
     assert tcp.autoSelectFamilyAttemptTimeout == 10
-
-
-def test_socket_options_normalise_as_node_s_socket_constructor() -> None:
-    signal = AbortController().signal
-    options = normalizeSocketOptions(
-        {"allowHalfOpen": "yes", "keepAliveInitialDelay": 2500, "signal": signal, "timeout": 5}
-    )
-    assert options == SocketOptions(
-        allowHalfOpen=True, keepAliveInitialDelay=2, signal=signal, timeout=5
-    )
-    assert normalizeSocketOptions({"keepAliveInitialDelay": -5}).keepAliveInitialDelay == 0
-    assert normalizeSocketOptions({"signal": 0}).signal is None
-
-
-@pytest.mark.parametrize(
-    ("options", "message"),
-    [
-        ({"objectMode": True}, "The property 'options.objectMode' is not supported. Received True"),
-        (
-            {"writableObjectMode": "x", "readableObjectMode": 0},
-            "The property 'options.writableObjectMode' is not supported. Received 'x'",
-        ),
-        (
-            {"keepAliveInitialDelay": "x", "signal": 5},
-            'The "options.keepAliveInitialDelay" property must be of type number. '
-            "Received type str ('x')",
-        ),
-        (
-            {"signal": True},
-            'The "signal" argument must be an instance of AbortSignal. Received type bool (True)',
-        ),
-    ],
-)
-def test_socket_options_raise_node_s_errors_in_its_order(
-    options: dict[str, Any], message: str
-) -> None:
-    with pytest.raises(errors.NodeError) as raised:
-        normalizeSocketOptions(options)
-    assert str(raised.value) == message

@@ -8,46 +8,24 @@ a plain-list model of Node's rules.
 from __future__ import annotations
 
 import gc
-import math
-import pickle
-import warnings
 from collections.abc import Callable, Generator, Hashable
 from typing import Any
 
 import pytest
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
-from twisted.internet.defer import CancelledError, Deferred
+from twisted.internet.defer import Deferred
 from twisted.logger import capturedLogs
 from twisted.python.failure import Failure
 
 from txnetserver._errors import (
     ERR_INVALID_ARG_TYPE,
-    ERR_OUT_OF_RANGE,
     ERR_UNHANDLED_ERROR,
-    AbortError,
     NodeError,
 )
-from txnetserver._events import (
-    EventEmitter,
-    MaxListenersExceededWarning,
-    errorMonitor,
-    once,
-)
+from txnetserver._events import EventEmitter, errorMonitor
 
-
-def recorder(log: list[Any], label: str) -> Callable[..., None]:
-    """A listener appending ``(label, *args)`` to ``log``."""
-
-    def listener(*args: object) -> None:
-        log.append((label, *args))
-
-    listener.__name__ = label
-    return listener
-
-
-def noop(*args: object) -> None:
-    pass
+from ._loopback import noop, recorder
 
 
 def result(deferred: Deferred[Any]) -> Any:
@@ -58,15 +36,6 @@ def result(deferred: Deferred[Any]) -> Any:
     if isinstance(outcome[0], Failure):
         outcome[0].raiseException()
     return outcome[0]
-
-
-@pytest.fixture
-def restoreDefaultMaxListeners() -> Generator[None, None, None]:
-    before = EventEmitter.defaultMaxListeners
-    try:
-        yield
-    finally:
-        EventEmitter.defaultMaxListeners = before
 
 
 # -- order and return ---------------------------------------------------------
@@ -510,211 +479,6 @@ def test_remove_listener_of_none_is_rejected() -> None:
     assert str(info.value) == ('The "listener" argument must be of type function. Received None')
 
 
-# -- setMaxListeners validation -----------------------------------------------
-
-
-@pytest.mark.parametrize(("value", "received"), [(-1, "-1"), (float("nan"), "nan"), (-0.5, "-0.5")])
-def test_set_max_listeners_rejects_negative_and_nan(value: float, received: str) -> None:
-    with pytest.raises(ERR_OUT_OF_RANGE) as info:
-        EventEmitter().setMaxListeners(value)
-    assert isinstance(info.value, ValueError)
-    assert info.value.code == "ERR_OUT_OF_RANGE"
-    assert str(info.value) == (
-        f'The value of "setMaxListeners" is out of range. It must be >= 0. Received {received}'
-    )
-
-
-@pytest.mark.parametrize(
-    ("value", "received"),
-    [("5", "type str ('5')"), (True, "type bool (True)"), (None, "None")],
-)
-def test_set_max_listeners_rejects_non_numbers(value: object, received: str) -> None:
-    with pytest.raises(ERR_INVALID_ARG_TYPE) as info:
-        EventEmitter().setMaxListeners(value)  # type: ignore[arg-type]
-    assert str(info.value) == (
-        f'The "setMaxListeners" argument must be of type number. Received {received}'
-    )
-
-
-@pytest.mark.parametrize("value", [math.inf, 0, 2.5, 20])
-def test_set_max_listeners_accepts_zero_fractions_and_infinity(value: float) -> None:
-    e = EventEmitter()
-    assert e.setMaxListeners(value) is e
-    assert e.getMaxListeners() == value
-
-
-@pytest.mark.usefixtures("restoreDefaultMaxListeners")
-def test_default_max_listeners_assignment_is_validated() -> None:
-    with pytest.raises(ERR_OUT_OF_RANGE) as info:
-        EventEmitter.defaultMaxListeners = -1
-    assert str(info.value) == (
-        'The value of "defaultMaxListeners" is out of range. It must be >= 0. Received -1'
-    )
-    with pytest.raises(ERR_INVALID_ARG_TYPE) as typeInfo:
-        EventEmitter.defaultMaxListeners = "5"  # type: ignore[assignment]
-    assert str(typeInfo.value) == (
-        "The \"defaultMaxListeners\" argument must be of type number. Received type str ('5')"
-    )
-    assert EventEmitter.defaultMaxListeners == 10
-
-
-# -- defaultMaxListeners is live ----------------------------------------------
-
-
-@pytest.mark.usefixtures("restoreDefaultMaxListeners")
-def test_default_max_listeners_is_live_for_emitters_without_their_own() -> None:
-    e, own = EventEmitter(), EventEmitter().setMaxListeners(5)
-    assert e.getMaxListeners() == 10
-    EventEmitter.defaultMaxListeners = 3
-    assert e.getMaxListeners() == 3
-    assert own.getMaxListeners() == 5
-
-    class Sub(EventEmitter):
-        pass
-
-    # Assigning through a subclass sets the shared default, as in Node.
-    Sub.defaultMaxListeners = 4
-    assert EventEmitter.defaultMaxListeners == 4
-    assert e.getMaxListeners() == 4
-
-
-@pytest.mark.usefixtures("restoreDefaultMaxListeners")
-def test_default_max_listeners_change_applies_to_warnings() -> None:
-    EventEmitter.defaultMaxListeners = 1
-    with pytest.warns(MaxListenersExceededWarning, match="MaxListeners is 1"):
-        EventEmitter().on("x", noop).on("x", noop)
-
-
-# -- MaxListenersExceededWarning -----------------------------------------------
-
-
-def recordWarnings(action: Callable[[], object]) -> list[MaxListenersExceededWarning]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        action()
-    found = [w.message for w in caught if isinstance(w.message, MaxListenersExceededWarning)]
-    assert len(found) == len(caught)
-    return found
-
-
-def test_eleventh_listener_warns_once_with_nodes_message() -> None:
-    e = EventEmitter()
-
-    def add() -> None:
-        for _ in range(12):
-            e.on("foo", noop)
-
-    [warning] = recordWarnings(add)
-    assert isinstance(warning, Warning)
-    assert str(warning) == (
-        "Possible EventEmitter memory leak detected. 11 foo listeners added to "
-        "[EventEmitter]. MaxListeners is 10. Use emitter.setMaxListeners() to increase limit"
-    )
-    assert warning.name == "MaxListenersExceededWarning"
-    assert warning.emitter is e
-    assert warning.type == "foo"
-    assert warning.count == 11
-    assert pickle.loads(pickle.dumps(MaxListenersExceededWarning("m"))).message == "m"
-
-
-def test_warning_points_at_the_code_adding_the_listener() -> None:
-    e = EventEmitter().setMaxListeners(1)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        e.on("x", noop)
-        e.once("x", noop)
-    [record] = caught
-    assert record.filename == __file__
-
-
-def test_each_name_warns_separately_and_symbols_render_like_node() -> None:
-    e = EventEmitter()
-    e2 = EventEmitter().setMaxListeners(1)
-
-    def add() -> None:
-        for _ in range(11):
-            e.on("foo", noop)
-        for _ in range(11):
-            e.prependListener("bar", noop)
-        for _ in range(3):
-            e2.once(errorMonitor, noop)
-
-    found = recordWarnings(add)
-    assert [(w.type, w.count) for w in found] == [("foo", 11), ("bar", 11), (errorMonitor, 2)]
-    assert "2 Symbol(events.errorMonitor) listeners" in str(found[2])
-    assert "MaxListeners is 1." in str(found[2])
-
-
-def test_subclass_emitters_render_with_their_class_name() -> None:
-    class Server(EventEmitter):
-        pass
-
-    s = Server().setMaxListeners(1)
-    [warning] = recordWarnings(lambda: s.on("connection", noop).on("connection", noop))
-    assert "2 connection listeners added to [Server]. MaxListeners is 1." in str(warning)
-
-
-@pytest.mark.parametrize("limit", [0, math.inf])
-def test_zero_and_infinity_never_warn(limit: float) -> None:
-    e = EventEmitter().setMaxListeners(limit)
-
-    def add() -> None:
-        for _ in range(50):
-            e.on("z", noop)
-
-    assert recordWarnings(add) == []
-
-
-def test_shrinking_to_one_listener_and_regrowing_warns_again() -> None:
-    e = EventEmitter().setMaxListeners(1)
-    second = recorder([], "second")
-
-    def add() -> None:
-        e.on("w", noop).on("w", second)
-        e.removeListener("w", second)
-        e.on("w", second)
-
-    assert [w.count for w in recordWarnings(add)] == [2, 2]
-
-
-def test_removal_that_keeps_a_list_does_not_warn_again() -> None:
-    e = EventEmitter().setMaxListeners(2)
-    fns = [recorder([], str(i)) for i in range(4)]
-
-    def add() -> None:
-        e.on("q", fns[0]).on("q", fns[1]).on("q", fns[2])
-        e.removeListener("q", fns[2])
-        e.on("q", fns[3])
-
-    assert [w.count for w in recordWarnings(add)] == [3]
-
-
-def test_remove_all_listeners_resets_the_warning() -> None:
-    e = EventEmitter().setMaxListeners(1)
-
-    def add() -> None:
-        e.on("q", noop).on("q", noop)
-        e.removeAllListeners("q")
-        e.on("q", noop).on("q", noop)
-        e.removeAllListeners()
-        e.on("q", noop).on("q", noop)
-
-    assert [w.count for w in recordWarnings(add)] == [2, 2, 2]
-
-
-def test_fractional_limits_compare_like_node() -> None:
-    e = EventEmitter().setMaxListeners(2.5)
-    half = EventEmitter().setMaxListeners(0.5)
-
-    def add() -> None:
-        e.on("r", noop).on("r", noop).on("r", noop)
-        half.on("q", noop)  # a single listener is never checked
-
-    [warning] = recordWarnings(add)
-    assert "3 r listeners" in str(warning)
-    assert "MaxListeners is 2.5." in str(warning)
-
-
 # -- eventNames and listenerCount ----------------------------------------------
 
 
@@ -956,133 +720,6 @@ def test_subclasses_override_the_async_failure_hook() -> None:
     s.on("connection", lambda sock: _raise(boom))
     s.emit("connection", "sock")
     assert seen == [("connection", ("sock",), boom)]
-
-
-# -- events.once() ---------------------------------------------------------------
-
-
-class FakeSignal:
-    """Duck-typed AbortSignal."""
-
-    def __init__(self, aborted: bool = False, reason: object = None) -> None:
-        self.aborted = aborted
-        self.reason = reason
-        self.listeners: list[Callable[..., object]] = []
-
-    def addEventListener(self, type: str, listener: Callable[..., object]) -> None:
-        assert type == "abort"
-        self.listeners.append(listener)
-
-    def removeEventListener(self, type: str, listener: Callable[..., object]) -> None:
-        if listener in self.listeners:
-            self.listeners.remove(listener)
-
-    def abort(self, reason: object) -> None:
-        self.aborted, self.reason = True, reason
-        for listener in list(self.listeners):
-            listener({"type": "abort"})
-
-
-def test_once_fires_with_the_list_of_event_arguments() -> None:
-    e = EventEmitter()
-    d = once(e, "x")
-    assert e.listenerCount("x") == 1
-    assert e.listenerCount("error") == 1
-    e.emit("x", 1, 2)
-    assert result(d) == [1, 2]
-    assert e.eventNames() == []
-
-
-def test_once_fails_when_error_comes_first_and_removes_its_listeners() -> None:
-    e = EventEmitter()
-    d = once(e, "x")
-    boom = ValueError("boom")
-    assert e.emit("error", boom) is True
-    with pytest.raises(ValueError) as info:
-        result(d)
-    assert info.value is boom
-    assert e.eventNames() == []
-
-
-def test_once_wraps_a_non_exception_error() -> None:
-    e = EventEmitter()
-    d = once(e, "x")
-    e.emit("error", "str")
-    with pytest.raises(ERR_UNHANDLED_ERROR) as info:
-        result(d)
-    assert info.value.context == "str"
-
-
-def test_once_for_error_resolves_with_the_error() -> None:
-    e = EventEmitter()
-    d = once(e, "error")
-    assert e.listenerCount("error") == 1
-    boom = ValueError()
-    e.emit("error", boom)
-    assert result(d) == [boom]
-
-
-def test_once_is_awaitable_in_a_coroutine() -> None:
-    e = EventEmitter()
-
-    async def main() -> list[object]:
-        return await once(e, "connection")
-
-    d = Deferred.fromCoroutine(main())
-    e.emit("connection", "socket")
-    assert result(d) == ["socket"]
-
-
-def test_once_with_an_already_aborted_signal_fails_with_abort_error() -> None:
-    e = EventEmitter()
-    signal = FakeSignal(aborted=True, reason="why")
-    d = once(e, "x", signal=signal)
-    with pytest.raises(AbortError) as info:
-        result(d)
-    assert info.value.code == "ABORT_ERR"
-    assert info.value.cause == "why"
-    assert e.eventNames() == []
-    assert signal.listeners == []
-
-
-def test_once_aborted_while_waiting_fails_and_removes_its_listeners() -> None:
-    e = EventEmitter()
-    signal = FakeSignal()
-    d = once(e, "x", signal=signal)
-    assert len(signal.listeners) == 1
-    signal.abort("stop")
-    with pytest.raises(AbortError) as info:
-        result(d)
-    assert info.value.cause == "stop"
-    assert e.eventNames() == []
-    assert signal.listeners == []
-
-
-def test_once_resolving_removes_its_abort_listener() -> None:
-    e = EventEmitter()
-    signal = FakeSignal()
-    d = once(e, "x", signal=signal)
-    e.emit("x")
-    assert result(d) == []
-    assert signal.listeners == []
-
-
-def test_once_rejects_a_signal_that_is_not_one() -> None:
-    d = once(EventEmitter(), "x", signal=object())  # type: ignore[arg-type]
-    with pytest.raises(ERR_INVALID_ARG_TYPE) as info:
-        result(d)
-    assert str(info.value).startswith(
-        'The "options.signal" property must be an instance of AbortSignal.'
-    )
-
-
-def test_cancelling_once_removes_its_listeners() -> None:
-    e = EventEmitter()
-    d = once(e, "x")
-    d.cancel()
-    with pytest.raises(CancelledError):
-        result(d)
-    assert e.eventNames() == []
 
 
 # -- property-based comparison with a plain-list model of Node's rules ---------

@@ -9,13 +9,19 @@ import socket
 import subprocess
 import sys
 from types import ModuleType
+from typing import Any
 
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred
+from twisted.internet.task import deferLater
 from twisted.trial.unittest import SynchronousTestCase
 
+import txnetserver
+from txnetserver import Socket
 from txnetserver.testing import MemoryNetwork
 
 from ._children import TWISTD, childEnvironment, readUntil, stopChild
-from ._loopback import asyncTest, connect, listening
+from ._loopback import asyncTest, closed, connect, event, listening, until
 from .test_server import ServerTestCase
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
@@ -97,17 +103,119 @@ class ExampleTests(SynchronousTestCase):
 
 
 class ProxyExampleTests(ServerTestCase):
-    @asyncTest
-    async def test_proxy_forwards_both_ways_to_a_backend(self) -> None:
-        backend = self.makeServer(lambda s: s.pipe(s))
+    async def proxyTo(self, onBackendConnection: Any, **backendOptions: Any) -> int:
+        """A backend server and the example proxy in front of it: the proxy's port."""
+        backend = self.makeServer(backendOptions, onBackendConnection)
         backend.listen(0, "127.0.0.1")
         await listening(backend)
-        proxy = load("proxy").makeServer("127.0.0.1", backend.address().port)
+        return await self.proxyToPort(backend.address().port)
+
+    async def proxyToPort(self, port: int) -> int:
+        proxy = load("proxy").makeServer("127.0.0.1", port)
         self.addCleanup(self._closeQuietly, proxy)
         proxy.listen(0, "127.0.0.1")
         await listening(proxy)
-        client = await connect(proxy)
+        return int(proxy.address().port)
+
+    def client(self, port: int, **options: Any) -> Socket:
+        socket = txnetserver.connect(port=port, host="127.0.0.1", **options)
+        self.addCleanup(socket.destroy)
+        return socket
+
+    @asyncTest
+    async def test_proxy_forwards_both_ways_to_a_backend(self) -> None:
+        port = await self.proxyTo(lambda s: s.pipe(s))
+        client = await connect("127.0.0.1", port)
         client.write(b"through the proxy")
         self.assertEqual(await client.waitForBytes(17), b"through the proxy")
         client.close()
         await client.lost
+
+    @asyncTest
+    async def test_proxy_passes_half_close_on_both_ways(self) -> None:
+        def answerAfterEnd(sock: Socket) -> None:
+            request: list[bytes] = []
+            sock.on("data", request.append)
+            sock.on("end", lambda: sock.end(b"answer to " + b"".join(request)))
+
+        port = await self.proxyTo(answerAfterEnd, allowHalfOpen=True)
+        client = self.client(port, allowHalfOpen=True)
+        received: list[bytes] = []
+        client.on("data", received.append)
+        ended = event(client, "end")
+        client.end(b"question")  # queued until connected, then our FIN
+        await ended
+        self.assertEqual(b"".join(received), b"answer to question")
+        await event(client, "close")
+
+    @asyncTest
+    async def test_a_slow_client_slows_the_backend_down(self) -> None:
+        backendSide: Deferred[Socket] = Deferred()
+        port = await self.proxyTo(backendSide.callback)
+        client = self.client(port)
+        client.pause()  # reads nothing: the proxy must stop reading the backend
+        await event(client, "connect")
+        sender = await backendSide
+        chunk = b"x" * 65536
+        sent = 0
+        while sender.write(chunk):
+            sent += len(chunk)
+            # Let the bytes move through the proxy until the backpressure reaches us.
+            await deferLater(reactor, 0, lambda: None)
+        sent += len(chunk)
+        self.assertTrue(sender.writableNeedDrain)
+        drained = event(sender, "drain")
+        received: list[int] = []
+        client.on("data", lambda data: received.append(len(data)))
+        client.resume()
+        await drained
+        await until(lambda: sum(received) == sent, iterations=200_000)
+
+    @asyncTest
+    async def test_a_slow_backend_slows_the_client_down(self) -> None:
+        backendSide: Deferred[Socket] = Deferred()
+
+        def pauseAtOnce(sock: Socket) -> None:
+            sock.pause()
+            backendSide.callback(sock)
+
+        port = await self.proxyTo(pauseAtOnce)
+        client = self.client(port)
+        await event(client, "connect")
+        reader = await backendSide
+        chunk = b"y" * 65536
+        sent = 0
+        while client.write(chunk):
+            sent += len(chunk)
+            await deferLater(reactor, 0, lambda: None)
+        sent += len(chunk)
+        drained = event(client, "drain")
+        received: list[int] = []
+        reader.on("data", lambda data: received.append(len(data)))
+        reader.resume()
+        await drained
+        await until(lambda: sum(received) == sent, iterations=200_000)
+
+    @asyncTest
+    async def test_a_refused_backend_closes_the_client(self) -> None:
+        unused = self.makeServer()
+        unused.listen(0, "127.0.0.1")
+        await listening(unused)
+        deadPort = unused.address().port
+        await closed(unused)
+        port = await self.proxyToPort(deadPort)
+        client = self.client(port)
+        client.on("error", lambda error: None)
+        self.assertEqual(await event(client, "close"), (False,))
+
+    @asyncTest
+    async def test_a_client_reset_closes_the_backend_connection(self) -> None:
+        backendSide: Deferred[Socket] = Deferred()
+        port = await self.proxyTo(backendSide.callback)
+        client = self.client(port)
+        await event(client, "connect")
+        sender = await backendSide
+        sender.on("error", lambda error: None)
+        backendClosed = event(sender, "close")
+        client.resetAndDestroy()
+        await backendClosed

@@ -25,7 +25,7 @@ from twisted.trial.unittest import SkipTest
 
 from txnetserver import BlockList, Server, Socket
 
-from ._loopback import Client, asyncTest, connect, event, listening, reactor, until
+from ._loopback import Client, asyncTest, connect, event, listening, openFDs, reactor, until
 from .test_proxy import v2Header
 from .test_server import ServerTestCase
 
@@ -306,3 +306,50 @@ class RealHAProxyTests(HAProxyTestCase):
         client.halfClose()
         await client.lost
         self.assertEqual(client.received, b"reply after end")
+
+
+# The PROXY v2 signature (the protocol's spec, section 2.2).
+V2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
+
+HOSTILE_STARTS = [
+    b"GET / HTTP/1.0\r\n\r\n",
+    b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",  # a TLS ClientHello
+    b"\x00" * 64,
+    b"PROXY " + b"9" * 300 + b"\r\n",  # longer than a v1 line may be
+    b"PROXY TCP4 2001:db8::1 127.0.0.1 1 2\r\nafter",  # wrong family
+    b"PROXY TCP4 203.0.113.7 127.0.0.1 70000 2\r\n",  # port out of range
+    b"junk PROXY TCP4 203.0.113.7 127.0.0.1 1 2\r\n",  # bytes before the header
+    b"PROXY TCP4 203.0.113.7 127.0.0.1 5555 8000",  # never finished
+    V2_SIGNATURE + b"\x21\x11\xff\xff" + b"\x00" * 12,  # claims 64 KiB, sends 12
+    V2_SIGNATURE + b"\x31\x11\x00\x0c" + b"\x00" * 12,  # version 3
+    V2_SIGNATURE + b"\x21\x51\x00\x0c" + b"\x00" * 12,  # unknown family
+    b"PROXY TCP4 203.0.113.7 127.0.0.1 5555 8000\r\nserved",  # valid, then data
+    b"PROXY UNKNOWN\r\nserved",
+]
+
+
+class HostileHeaderLoopbackTests(ServerTestCase):
+    """A few fuzz cases on real sockets: descriptors and counts back to zero, nothing logged."""
+
+    timeout = 60
+
+    @asyncTest
+    async def test_hostile_starts_leave_no_descriptor_count_or_failure(self) -> None:
+        failures = self.recordFailures()
+        server = self.makeServer(lambda sock: sock.pipe(sock), proxyProtocol=True)
+        server.listen(0, "127.0.0.1")
+        await listening(server)
+        baseline = openFDs()
+        served = 0
+        for start in HOSTILE_STARTS:
+            for pieces in ([start], [start[i : i + 1] for i in range(len(start))]):
+                client = await connect(server)
+                for piece in pieces:
+                    client.write(piece)
+                client.halfClose()
+                await client.lost
+                served += bytes(client.received).endswith(b"served")
+        await until(lambda: server._connections == 0 and server._awaitingHeader == 0)
+        self.assertEqual(served, 4)  # the two valid ones, whole and byte by byte
+        self.assertLessEqual(openFDs(), baseline)
+        self.assertEqual(failures, [])

@@ -7,6 +7,7 @@ function, except those under ``if TYPE_CHECKING:`` (annotations only).
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import txnetserver
@@ -99,3 +100,35 @@ def test_the_cycle_finder_sees_function_level_imports_and_skips_type_checking() 
     assert "txnetserver._b" not in found
     assert findCycle({"a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]
     assert findCycle({"a": {"b"}, "b": set()}) is None
+
+
+def packageMap() -> dict[str, int]:
+    """Each module the package docstring's map names, with its layer (1 to 4)."""
+    doc = txnetserver.__doc__ or ""
+    layers: dict[str, int] = {}
+    for number, text in re.findall(r"^(\d)\. (.*?)(?=^\d\. |\Z)", doc, re.MULTILINE | re.DOTALL):
+        for name in re.findall(r"``(\w+)``", text):
+            if (PACKAGE / f"{name}.py").exists():
+                layers.setdefault(f"txnetserver.{name}", int(number))
+    return layers
+
+
+def test_the_package_map_names_every_module() -> None:
+    layers = packageMap()
+    unnamed = sorted(set(importGraph()) - set(layers) - {"txnetserver"})
+    assert unnamed == [], f"add these to the map in txnetserver/__init__.py: {unnamed}"
+
+
+def test_each_module_imports_only_from_its_layer_and_the_ones_before() -> None:
+    layers = packageMap()
+    upward = sorted(
+        f"{module} (layer {layers[module]}) imports {target} (layer {layers[target]})"
+        for module, targets in importGraph().items()
+        if module in layers
+        for target in targets
+        if target in layers
+        and layers[target] > layers[module]
+        # Any layer may ask for the default reactor when it is given none.
+        and target != "txnetserver._reactorchoice"
+    )
+    assert upward == [], upward

@@ -64,14 +64,38 @@ def test_the_wheel_holds_txnetserver_the_plugins_and_the_licence(artifacts: Path
     assert f"txnetserver-{txnetserver.__version__}.dist-info/licenses/LICENSE" in names
 
 
-def test_the_sdist_holds_the_licence_and_the_changelog_once(artifacts: Path) -> None:
+def test_the_sdist_holds_the_package_the_licence_and_the_changelog_once(
+    artifacts: Path,
+) -> None:
     with tarfile.open(only(f"{artifacts}/*.tar.gz")) as sdist:
         names = sdist.getnames()
     prefix = f"txnetserver-{txnetserver.__version__}/"
-    assert prefix + "LICENSE" in names
-    assert prefix + "CHANGELOG.md" in names
+    for name in (
+        "LICENSE",
+        "CHANGELOG.md",
+        "txnetserver/__init__.py",
+        "txnetserver/py.typed",
+        "twisted/plugins/netserver.py",
+        "docs/_inventories/twisted.inv",
+    ):
+        assert prefix + name in names
     # .editable/'s symlinks would be a second copy of the package.
     assert not [n for n in names if n.startswith(prefix + ".editable")]
+
+
+def test_a_wheel_built_from_the_sdist_is_the_wheel(artifacts: Path, tmp_path: Path) -> None:
+    """What `pip install txnetserver-X.tar.gz` builds holds the same files."""
+    with tarfile.open(only(f"{artifacts}/*.tar.gz")) as sdist:
+        sdist.extractall(tmp_path / "src", filter="data")
+    [unpacked] = (tmp_path / "src").iterdir()
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path / "out")],
+        cwd=unpacked,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    assert wheelNames(tmp_path / "out") == wheelNames(artifacts)
 
 
 def test_the_metadata_version_is_the_package_version(artifacts: Path) -> None:

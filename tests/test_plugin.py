@@ -24,6 +24,8 @@ import venv
 
 from twisted.trial.unittest import SkipTest, SynchronousTestCase
 
+import twisted
+
 from ._children import ROOT, TWISTD, childEnvironment, readUntil, runPython
 
 LISTENING = r"txnetserver listening on \S+ port (\d+)"
@@ -317,8 +319,12 @@ class PluginInstallTests(SynchronousTestCase):
         purelib = subprocess.check_output(
             [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
         ).strip()
+        # This environment's packages, and Twisted's wherever it is installed
+        # (a system package, under a venv with --system-site-packages).
+        twistedHome = os.path.dirname(os.path.dirname(twisted.__file__))
         with open(os.path.join(purelib, "borrowed.pth"), "w") as pth:
-            pth.write(sysconfig.get_paths()["purelib"] + "\n")
+            for borrowed in dict.fromkeys([sysconfig.get_paths()["purelib"], twistedHome]):
+                pth.write(borrowed + "\n")
         return python, purelib
 
     def copyOfProject(self) -> str:

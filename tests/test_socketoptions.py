@@ -130,3 +130,34 @@ def test_socket_takes_its_options_positionally_or_as_keywords() -> None:
     assert (sock.allowHalfOpen, sock.writableHighWaterMark, sock.server) == (False, 5, None)
     with pytest.raises(errors.ERR_INVALID_ARG_VALUE):
         Socket(reactor=network.reactor, highWaterMark=-1)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"objectMode": True}, "The property 'options.objectMode' is not supported. Received True"),
+        (
+            {"writableObjectMode": "x", "readableObjectMode": 0},
+            "The property 'options.writableObjectMode' is not supported. Received 'x'",
+        ),
+        (
+            {"keepAliveInitialDelay": "x", "signal": 5, "highWaterMark": -1},
+            'The "options.keepAliveInitialDelay" property must be of type number. '
+            "Received type str ('x')",
+        ),
+        (
+            {"highWaterMark": -1, "signal": True},
+            "The property 'options.readableHighWaterMark' is invalid. Received -1",
+        ),
+        (
+            {"fd": "x", "signal": True},
+            'The "signal" argument must be an instance of AbortSignal. Received type bool (True)',
+        ),
+    ],
+)
+def test_socket_options_raise_node_s_errors_in_node_s_order(
+    options: dict[str, object], message: str
+) -> None:
+    with pytest.raises(errors.NodeError) as raised:
+        normalizeSocketOptions(options, {})
+    assert str(raised.value) == message

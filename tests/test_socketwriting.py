@@ -8,9 +8,9 @@ from __future__ import annotations
 from txnetserver import Socket, errors
 from txnetserver.testing import MemoryNetwork
 
-from ._loopback import asyncTest, event
+from ._loopback import asyncTest, attach, event, recordOn
 from .test_server import event_tick
-from .test_socket import SocketTestCase, attach, recordOn
+from .test_socket import SocketTestCase
 
 
 class WriteTests(SocketTestCase):

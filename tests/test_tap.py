@@ -182,6 +182,28 @@ class WorkerArgumentTests(SynchronousTestCase):
         self.assertEqual(made.listen, {"port": 8000, "backlog": 511})
         self.assertTrue(made.exitOnListenFailure)
 
+    def test_workers_get_the_trusted_proxies_and_believe_the_same_sources(self) -> None:
+        options = parse(
+            *("--workers", "2", "--proxy-protocol", "--trusted-proxy", "10.0.0.1"),
+            *("--trusted-proxy", "10.1.0.0/16,::1"),
+        )
+        arguments = _workerArguments(options)
+        index = arguments.index("--trusted-proxy")
+        self.assertEqual(arguments[index + 1], "10.0.0.1,10.1.0.0/16,::1")
+        trusted = parse(*arguments)["trustedProxies"]
+        self.assertEqual(
+            [
+                trusted.check(a, "ipv6" if ":" in a else "ipv4")
+                for a in ("10.1.2.3", "::1", "127.0.0.1")
+            ],
+            [True, True, False],
+        )
+
+    def test_trusted_proxy_goes_with_proxy_protocol(self) -> None:
+        with self.assertRaises(usage.UsageError) as raised:
+            parse("--trusted-proxy", "10.0.0.1")
+        self.assertIn("--trusted-proxy goes with --proxy-protocol", str(raised.exception))
+
 
 class HandlerTests(SynchronousTestCase):
     def test_a_callable_taking_the_socket_is_the_connection_listener(self) -> None:

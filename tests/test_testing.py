@@ -1,6 +1,7 @@
 """
 Tests for txnetserver.testing, which also dogfood it: Socket behaviours that
 need a deterministic clock (setTimeout) or exact stepping, on a MemoryNetwork.
+The pytest plugin's fixtures are tests/test_pytest_plugin.py's.
 """
 
 from __future__ import annotations
@@ -161,23 +162,6 @@ def test_open_descriptors_sees_a_new_descriptor() -> None:
     assert fd not in openDescriptors()
 
 
-def test_no_leaked_descriptors_fixture_fails_a_leaking_test(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        """
-        import os
-        def test_leaks(noLeakedDescriptors):
-            os.open(os.devnull, os.O_RDONLY)
-        def test_clean(noLeakedDescriptors):
-            os.close(os.open(os.devnull, os.O_RDONLY))
-        """
-    )
-    # The plugin is loaded through its pytest11 entry point, as for users.
-    result = pytester.runpytest("-p", "no:twisted")
-    # The leak is found in teardown, which pytest reports as an error.
-    result.assert_outcomes(passed=2, errors=1)
-    result.stdout.fnmatch_lines(["*the test leaked file descriptors*"])
-
-
 def test_memory_transport_provides_the_tcp_transport_interface(
     memoryNetwork: MemoryNetwork,
 ) -> None:
@@ -197,16 +181,6 @@ def test_a_clean_close_without_half_close_still_emits_end(memoryNetwork: MemoryN
     client.close()
     memoryNetwork.pump()
     assert log == [("data", (b"last words",)), ("end", ()), ("finish", ()), ("close", (False,))]
-
-
-def test_loopback_server_fixture_serves_real_sockets(loopbackServer: Any) -> None:
-    import socket
-
-    server = loopbackServer(lambda s: s.pipe(s))
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as client:
-        client.sendall(b"real bytes")
-        assert client.recv(100) == b"real bytes"
-    assert server.call(lambda: server.server.listening) is True
 
 
 def test_loopback_server_close_reports_no_leak_and_finds_a_real_one() -> None:

@@ -24,12 +24,14 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
 from txnetserver._defaults import LOG_BURST, LOG_INTERVAL
-from txnetserver._errors import errnoException
+from txnetserver._syserrors import errnoException
 from txnetserver._twistd import AcceptEpisodes, RateLimitedLog
 
 from ._children import TWISTD, childEnvironment, readRest, readUntil
 
 LISTENING = r"txnetserver listening on \S+ port (\d+)"
+# Clients that connect while descriptors are exhausted, in the EMFILE test.
+CHURN = 300
 
 
 class Recorder:
@@ -173,6 +175,20 @@ def closedByServer(sock: socket.socket) -> bool:
     return True
 
 
+def silentPeers(test: SynchronousTestCase, port: int, count: int) -> set[int]:
+    """``count`` clients that send nothing, each waited on until the server closed it: ports."""
+    peers = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(count)]
+    for peer in peers:
+        test.addCleanup(peer.close)
+        closedByServer(peer)
+    return {peer.getsockname()[1] for peer in peers}
+
+
+def droppedPorts(output: str) -> set[int]:
+    """The client ports twistd's log names as dropped over --max-connections."""
+    return {int(p) for p in re.findall(r"dropped a connection from \S+ port (\d+)", output)}
+
+
 class StartFailureTests(SynchronousTestCase):
     """Every failure at start: one line naming the cause, a non-zero exit, no traceback."""
 
@@ -294,14 +310,11 @@ class RunningTwistdTests(SynchronousTestCase):
             *("--proxy-header-timeout", "50", "--max-connections", "5"),
         )
         port = twistd.port()
-        silent = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(20)]
-        for sock in silent:
-            self.addCleanup(sock.close)
-            self.assertTrue(closedByServer(sock))
-        # The slots they held are free again: a proxied client is served.
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
-            client.sendall(b"PROXY TCP4 203.0.113.7 127.0.0.1 5555 8000\r\nhello")
-            self.assertEqual(client.recv(5), b"hello")
+        silentPeers(self, port, 10)  # twice the limit: some are dropped, the rest time out
+        # Their slots are free again: as many new silent peers as the limit are
+        # all accepted (and time out), none dropped.
+        again = silentPeers(self, port, 5)
+        self.assertEqual(droppedPorts(twistd.stop()) & again, set())
 
     def test_a_peer_that_is_not_a_trusted_proxy_is_refused(self) -> None:
         twistd = TwistdProcess(
@@ -319,7 +332,9 @@ class RunningTwistdTests(SynchronousTestCase):
                     pass  # already closed by the server
                 forged += closedByServer(forger)
         self.assertEqual(forged, 50)
-        self.assertNotIn("203.0.113.7", twistd.stop())
+        output = twistd.stop()
+        self.assertNotIn("203.0.113.7", output)
+        self.assertLimited(output, "not a trusted proxy", "untrusted-proxy", 50)
 
     def test_a_drop_flood_is_logged_within_the_limit_with_a_count(self) -> None:
         twistd = TwistdProcess(self, "--port", "0", "--host", "127.0.0.1", "--max-connections", "1")
@@ -361,6 +376,13 @@ class RunningTwistdTests(SynchronousTestCase):
             for _ in range(120):
                 clients.append(socket.create_connection(("127.0.0.1", port), timeout=30))
             twistd.waitFor("cannot accept connections: accept EMFILE")
+            # Churn while no descriptor is free: each new client fails accept(2) again.
+            for _ in range(CHURN):
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=30) as churn:
+                        closedByServer(churn)
+                except OSError:
+                    pass
         finally:
             for client in clients:
                 client.close()
@@ -375,7 +397,8 @@ class RunningTwistdTests(SynchronousTestCase):
                 continue
         else:
             self.fail("never served again after EMFILE")
-        twistd.waitFor("txnetserver accepting again")
+        failed = int(twistd.waitFor(r"txnetserver accepting again: (\d+) accept").group(1))
+        self.assertGreaterEqual(failed, 1)
         output = twistd.stop()
         self.assertNotIn("Traceback", output)
         self.assertNotIn("Unhandled", output)
@@ -395,16 +418,55 @@ class TLSHandshakeTimeoutTests(SynchronousTestCase):
             *("--max-connections", "5", "--tls-handshake-timeout", "50"),
         )
         port = int(twistd.waitFor(r"txnetserver listening on \S+ port (\d+)").group(1))
-        # Twice the limit of peers that connect and never say hello.
-        stalled = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(10)]
-        for sock in stalled:
-            self.addCleanup(sock.close)
-            self.assertTrue(closedByServer(sock))
-        import ssl
+        # Twice the limit of peers that connect and never say hello: some are
+        # dropped, the rest time out.  Then as many as the limit: all accepted.
+        silentPeers(self, port, 10)
+        again = silentPeers(self, port, 5)
+        self.assertEqual(droppedPorts(twistd.stop()) & again, set())
 
-        context = ssl.create_default_context(cafile=certificate.certificatePath)
-        context.check_hostname = False
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
-            with context.wrap_socket(raw) as client:
-                client.sendall(b"served")
-                self.assertEqual(client.recv(6), b"served")
+
+class UNIXEndpointLockTests(SynchronousTestCase):
+    """Twisted's ``unix:`` endpoint takes ``PATH.lock`` (``lockfile=1``, its default)."""
+
+    def path(self) -> str:
+        directory = tempfile.mkdtemp(prefix="txns-lock-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        return os.path.join(directory, "s.sock")
+
+    def test_a_failed_start_leaves_no_lock_file(self) -> None:
+        path = self.path()
+        with open(path, "w"):
+            pass  # a file in the way: bind fails after the lock was taken
+        status, output = runTwistd("--endpoint", f"unix:{path}")
+        self.assertEqual(status, 1, output)
+        self.assertIn(
+            f"txnetserver cannot listen: listen EADDRINUSE: address already in use {path}", output
+        )
+        self.assertNotIn("Traceback", output)
+        self.assertFalse(os.path.lexists(path + ".lock"))
+
+    def test_a_lock_held_by_a_live_process_is_address_in_use(self) -> None:
+        path = self.path()
+        os.symlink(str(os.getpid()), path + ".lock")  # this test process: alive
+        status, output = runTwistd("--endpoint", f"unix:{path}")
+        self.assertEqual(status, 1, output)
+        self.assertIn(
+            f"txnetserver cannot listen: listen EADDRINUSE: address already in use {path}", output
+        )
+        self.assertNotIn("EINVAL", output)
+        self.assertEqual(os.readlink(path + ".lock"), str(os.getpid()))  # not ours: kept
+
+    def test_a_stale_lock_is_taken_over(self) -> None:
+        path = self.path()
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        os.symlink(str(dead.pid), path + ".lock")
+        twistd = TwistdProcess(self, "--endpoint", f"unix:{path}")
+        twistd.waitFor("txnetserver listening on " + re.escape(path))
+        with socket.socket(socket.AF_UNIX) as client:
+            client.settimeout(30)
+            client.connect(path)
+            client.sendall(b"ok")
+            self.assertEqual(client.recv(2), b"ok")
+        twistd.stop()
+        self.assertFalse(os.path.lexists(path + ".lock"))

@@ -391,6 +391,22 @@ def _sources() -> Iterator[tuple[str, ast.AST]]:
         yield path.name, ast.parse(path.read_text(), str(path))
 
 
+def test_a_unix_lock_held_by_a_live_process_is_reported_with_the_text_we_match(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from twisted.internet.error import CannotListenError
+    from twisted.internet.testing import MemoryReactor
+
+    path = str(tmp_path / "s.sock")
+    os.symlink(str(os.getpid()), path + ".lock")  # this process: alive
+    port = unix.Port(path, ServerFactory(), wantPID=1, reactor=MemoryReactor())
+    with pytest.raises(CannotListenError) as raised:
+        port.startListening()
+    assert raised.value.socketError == _twistedinternals.UNIX_LOCK_HELD, TWISTED
+
+
 def test_no_module_but_twistedinternals_uses_a_private_twisted_name() -> None:
     private, ours = _twistedPrivateNames()
     twistedSubclasses = {

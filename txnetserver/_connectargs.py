@@ -7,7 +7,7 @@ argument handling, as pure functions (no reactor, no sockets).
 ``dns.lookup``'s own checks when no ``lookup`` option replaces it)::
 
     parsed = parseConnectArgs(args, kwargs)            # normalizeArgs: never raises
-    options = normalizeSocketOptions(parsed.options)   # new Socket(options)
+    socket = Socket(parsed.options)                    # new Socket(options)
     # connect() applies options["timeout"] with setTimeout (if truthy);
     # socket.connect() registers parsed.callback on 'connect', then:
     request = resolveConnectRequest(parsed.options)    # raises Node's argument errors
@@ -33,7 +33,6 @@ from typing import Any, Literal, TypeAlias
 
 from twisted.internet.interfaces import IStreamClientEndpoint
 
-from txnetserver._abort import AbortSignalLike
 from txnetserver._defaults import DEFAULT_CONNECT_HOST, MIN_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT
 from txnetserver._errors import (
     ERR_INVALID_ARG_TYPE,
@@ -44,7 +43,6 @@ from txnetserver._errors import (
 from txnetserver._jsvalues import (
     JS_PRIMITIVES,
     asOptionsDict,
-    isAbortSignal,
     isFunction,
     isJsNumber,
     jsTruthy,
@@ -64,10 +62,8 @@ __all__ = [
     "ConnectRequest",
     "EndpointConnect",
     "LookupFunction",
-    "SocketOptions",
     "TCPConnect",
     "UNIXConnect",
-    "normalizeSocketOptions",
     "parseConnectArgs",
     "resolveConnectRequest",
 ]
@@ -128,68 +124,6 @@ def parseConnectArgs(args: tuple[object, ...], kwargs: Mapping[str, object]) -> 
     )
 
 
-# -- new Socket(options) --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SocketOptions:
-    """
-    The options ``new net.Socket(options)`` keeps: ``keepAliveInitialDelay``
-    in whole **seconds** (Node's ``~~(ms / 1000)``, negative → 0), the
-    ``signal`` whose abort destroys the socket, and ``timeout`` as given
-    (``connect()`` passes a truthy one to ``setTimeout``).
-    """
-
-    allowHalfOpen: bool = False
-    noDelay: bool = False
-    keepAlive: bool = False
-    keepAliveInitialDelay: int = 0
-    signal: AbortSignalLike | None = None
-    timeout: object = None
-
-
-def normalizeSocketOptions(options: object) -> SocketOptions:
-    """
-    Node's ``Socket(options)`` checks, in its order: object modes are refused,
-    ``keepAliveInitialDelay`` must be a number, a truthy ``signal`` must be an
-    ``AbortSignal`` (checked by the stream constructor, hence ``"signal"``).
-
-    :raises ERR_INVALID_ARG_VALUE: ``objectMode`` or a ``readable``/``writableObjectMode``.
-    :raises ERR_INVALID_ARG_TYPE: ``keepAliveInitialDelay`` or ``signal`` of the wrong type.
-    """
-    merged = asOptionsDict(options) if options is not None else {}
-    if merged is None:
-        merged = {}
-    if jsTruthy(merged.get("objectMode")):
-        raise ERR_INVALID_ARG_VALUE("options.objectMode", merged["objectMode"], "is not supported")
-    readableMode = merged.get("readableObjectMode")
-    writableMode = merged.get("writableObjectMode")
-    if jsTruthy(readableMode) or jsTruthy(writableMode):
-        which = "readableObjectMode" if jsTruthy(readableMode) else "writableObjectMode"
-        raise ERR_INVALID_ARG_VALUE(
-            f"options.{which}",
-            readableMode if jsTruthy(readableMode) else writableMode,
-            "is not supported",
-        )
-    delay = merged.get("keepAliveInitialDelay")
-    seconds = 0
-    if delay is not None:
-        if not isJsNumber(delay):
-            raise ERR_INVALID_ARG_TYPE("options.keepAliveInitialDelay", "number", delay)
-        seconds = toInt32(max(float(delay), 0.0) / 1000)
-    signal = merged.get("signal")
-    if jsTruthy(signal) and not isAbortSignal(signal):
-        raise ERR_INVALID_ARG_TYPE("signal", "AbortSignal", signal)
-    return SocketOptions(
-        allowHalfOpen=jsTruthy(merged.get("allowHalfOpen")),
-        noDelay=jsTruthy(merged.get("noDelay")),
-        keepAlive=jsTruthy(merged.get("keepAlive")),
-        keepAliveInitialDelay=seconds,
-        signal=signal if jsTruthy(signal) else None,  # type: ignore[arg-type]
-        timeout=merged.get("timeout"),
-    )
-
-
 # -- socket.connect(): the request ------------------------------------------------------
 
 
@@ -200,10 +134,12 @@ class TCPConnect:
     ``options.host || 'localhost'``, as given (a custom ``lookup`` receives it
     unchanged); ``hostFamily`` is ``isIP(host)``: 4 or 6 for an address,
     which is connected to without a lookup, 0 for a name.  ``family`` and
-    ``hints`` are the lookup's options (``family`` ``None`` when not given,
-    as Node's ``undefined``); ``lookupAll`` is Node's decision to race every
-    address (``autoSelectFamily`` for a name without a family or a
-    ``localAddress``).  ``lookup`` is ``None`` for the default resolver.
+    ``hints`` are the lookup's options as Node passes them (``family``
+    ``None`` when not given, as Node's ``undefined``); ``getaddrinfoFlags``
+    are the hints as the default lookup uses them (``hints >>> 0``);
+    ``lookupAll`` is Node's decision to race every address
+    (``autoSelectFamily`` for a name without a family or a ``localAddress``).
+    ``lookup`` is ``None`` for the default resolver.
     ``autoSelectFamilyAttemptTimeout`` is in milliseconds.
     """
 
@@ -213,7 +149,8 @@ class TCPConnect:
     localAddress: str | None = None
     localPort: int | float | None = None
     family: object = None
-    hints: int = 0
+    hints: object = 0
+    getaddrinfoFlags: int = 0
     lookup: LookupFunction | None = None
     lookupAll: bool = False
     autoSelectFamily: bool = True
@@ -335,16 +272,16 @@ def _tcpRequest(options: Mapping[Any, object]) -> TCPConnect:
     family = {"IPv4": 4, "IPv6": 6}.get(family, family) if isinstance(family, str) else family
     hintsGiven = options.get("hints")
     hints: Any = hintsGiven if jsTruthy(hintsGiven) else 0
-    if lookup is None:
-        hints = _validateDnsLookup(host, family, hints)
     racing = family not in (4, 6) or isinstance(family, bool)
     if racing and hints == 0:
         hints = _ADDRCONFIG  # Node's default outside Windows
+    flags = _validateDnsLookup(host, family, hints) if lookup is None else 0
     return TCPConnect(
         host=host,
         hostFamily=0,
         family=family,
         hints=hints,
+        getaddrinfoFlags=flags,
         lookup=lookup,
         lookupAll=racing and not common["localAddress"] and autoSelectFamily,
         **common,

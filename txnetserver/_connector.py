@@ -12,11 +12,10 @@ for our ``endpoint`` option.  Node's view of it comes from two thin wrappers:
 - the name is resolved here (Node's ``dns.lookup`` or the ``lookup`` option),
   emitting ``'lookup'``; ``HostnameEndpoint`` is then handed those addresses
   through a resolver that answers with them, in Node's interleaved order;
-- the endpoints connect through :class:`_AttemptReactor`, which sees every
-  ``connectTCP``/``connectUNIX`` (``'connectionAttempt'``, a local bind per
-  family), every failure (``'connectionAttemptFailed'``, Node's error), and a
-  new attempt started while an older one is pending
-  (``'connectionAttemptTimeout'`` for the older one).
+- the endpoints connect through :class:`~txnetserver._attempts.AttemptReactor`
+  (:mod:`txnetserver._attempts`), which turns each attempt into Node's
+  ``'connectionAttempt'``, ``'connectionAttemptFailed'`` and
+  ``'connectionAttemptTimeout'`` events and errors.
 
 Where Twisted and Node differ, Twisted's behaviour stands: an attempt that
 timed out keeps racing (Node closes it) and may still win, and the next
@@ -26,13 +25,11 @@ once).  No connect timeout is imposed (Node leaves it to the OS).
 
 from __future__ import annotations
 
-import errno
 import socket
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 from twisted.internet import error as twistedError
-from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import (
     HostnameEndpoint,
@@ -41,49 +38,30 @@ from twisted.internet.endpoints import (
     UNIXClientEndpoint,
     clientFromString,
 )
-from twisted.internet.interfaces import (
-    IAddress,
-    IHostnameResolver,
-    IHostResolution,
-    IProtocol,
-    IProtocolFactory,
-    IReactorPluggableNameResolver,
-    IReactorTCP,
-    IReactorTime,
-    IReactorUNIX,
-    IResolutionReceiver,
-    IStreamClientEndpoint,
-)
-from twisted.internet.protocol import Protocol as TwistedProtocol
+from twisted.internet.interfaces import IHalfCloseableProtocol, IProtocol, IStreamClientEndpoint
 from twisted.python.failure import Failure
-from zope.interface import implementer
+from zope.interface import alsoProvides
 
+from txnetserver._attempts import (
+    AttemptReactor,
+    ConnectingSocket,
+    FixedAnswers,
+    OneProtocolFactory,
+    nodeConnectError,
+)
 from txnetserver._connectargs import ConnectRequest, EndpointConnect, TCPConnect, UNIXConnect
 from txnetserver._errors import (
     ERR_INVALID_ADDRESS_FAMILY,
     ERR_INVALID_IP_ADDRESS,
     NodeAggregateError,
-    NodeSystemError,
-    exceptionWithHostPort,
 )
 from txnetserver._netutil import isIP
 from txnetserver._resolve import LookupAddress, lookup, lookupError
 from txnetserver._tick import nextTick
 
-__all__ = ["ConnectingSocket", "Connection", "nodeConnectError"]
+__all__ = ["ConnectingSocket", "Connection"]
 
 Family = Literal[4, 6]
-
-
-class ConnectingSocket(Protocol):
-    """What a :class:`Connection` needs of the socket it connects."""
-
-    @property
-    def connecting(self) -> bool: ...
-
-    def emit(self, eventName: Any, *args: object) -> bool: ...
-
-    def destroy(self, error: BaseException | None = None) -> object: ...
 
 
 class Connection:
@@ -106,19 +84,25 @@ class Connection:
         self._reactor = reactor
         self._request = request
         self._socket = socket
-        self._factory = _OneProtocolFactory(protocol)
+        self._factory = OneProtocolFactory(protocol, lambda: socket.connecting)
         self._attempt: Deferred[IProtocol] | None = None
         self._cancelled = False
+        self._answered = False
         self.attemptedAddresses: list[str] | None = None
 
     def start(self) -> None:
-        """Begin: a lookup starts now (as Node's does), a connection attempt next tick."""
+        """
+        Begin as Node does (lib/net.js): a lookup, or the attempt on a ``path``,
+        starts now; the attempt on an IP address, next tick.
+        """
         request = self._request
         if isinstance(request, TCPConnect) and not request.hostFamily:
             self._lookUp(request)
         elif isinstance(request, TCPConnect):
             family: Family = 6 if request.hostFamily == 6 else 4
             nextTick(self._reactor, self._connectOne, request.host, family)
+        elif isinstance(request, UNIXConnect):
+            self._connectOther()
         else:
             nextTick(self._reactor, self._connectOther)
 
@@ -138,7 +122,11 @@ class Connection:
             request.lookup(request.host, options, self._lookupAnswered)
             return
         lookedUp = _defaultLookup(
-            self._reactor, request.host, options["family"], request.hints, request.lookupAll
+            self._reactor,
+            request.host,
+            options["family"],
+            request.getaddrinfoFlags,
+            request.lookupAll,
         )
         lookedUp.addCallbacks(self._defaultLookupAnswered, self._defaultLookupFailed)
 
@@ -155,6 +143,9 @@ class Connection:
         """``lookup``'s callback: ``(err, address, family)``, or ``(err, [answers])`` with all."""
         request = self._request
         assert isinstance(request, TCPConnect)
+        if self._answered:
+            return  # a lookup that calls back twice: only its first answer counts
+        self._answered = True
         socket = self._socket
         host = request.host
         if not request.lookupAll:
@@ -213,7 +204,7 @@ class Connection:
             return
         request = self._request
         assert isinstance(request, TCPConnect)
-        attempts = _AttemptReactor(self._reactor, self._socket, request, None)
+        attempts = AttemptReactor(self._reactor, self._socket, request, None)
         endpointClass = TCP6ClientEndpoint if family == 6 else TCP4ClientEndpoint
         endpoint = endpointClass(attempts, ip, request.port, timeout=None)  # type: ignore[arg-type]
         self._watch(endpoint.connect(self._factory), attempts)
@@ -223,8 +214,8 @@ class Connection:
         request = self._request
         assert isinstance(request, TCPConnect)
         self.attemptedAddresses = []
-        attempts = _AttemptReactor(self._reactor, self._socket, request, self.attemptedAddresses)
-        attempts.nameResolver = _FixedAnswers(addresses)
+        attempts = AttemptReactor(self._reactor, self._socket, request, self.attemptedAddresses)
+        attempts.nameResolver = FixedAnswers(addresses)
         endpoint = HostnameEndpoint(
             attempts,
             # The resolver ignores the name; an IP literal avoids IDNA checks.
@@ -241,7 +232,7 @@ class Connection:
             return
         request = self._request
         if isinstance(request, UNIXConnect):
-            attempts = _AttemptReactor(self._reactor, self._socket, None, None)
+            attempts = AttemptReactor(self._reactor, self._socket, None, None)
             endpoint: IStreamClientEndpoint = UNIXClientEndpoint(
                 attempts, request.path, timeout=None
             )
@@ -259,7 +250,7 @@ class Connection:
             return
         self._watch(endpoint.connect(self._factory), None)
 
-    def _watch(self, attempt: Deferred[IProtocol], attempts: _AttemptReactor | None) -> None:
+    def _watch(self, attempt: Deferred[IProtocol], attempts: AttemptReactor | None) -> None:
         self._attempt = attempt
 
         def failed(failure: Failure) -> None:
@@ -278,8 +269,29 @@ class Connection:
 
         def connected(protocol: IProtocol) -> None:
             self._attempt = None
+            _keepHalfClose(
+                getattr(getattr(protocol, "transport", None), "protocol", None), protocol
+            )
 
         attempt.addCallbacks(connected, failed)
+
+
+def _keepHalfClose(wrapper: object, protocol: IProtocol) -> None:
+    """
+    Twisted's client endpoints wrap our protocol in one that should provide
+    the interfaces ours does, but it declares each with ``directlyProvides``
+    in turn, so only the last (``IHandshakeListener``) stays, and our
+    ``writeConnectionLost`` ('finish' after our FIN) is never called.  The
+    wrapper forwards the method; declaring the interface again is enough.
+    """
+    if (
+        wrapper is not None
+        and wrapper is not protocol
+        and IHalfCloseableProtocol.providedBy(protocol)
+        and not IHalfCloseableProtocol.providedBy(wrapper)
+        and callable(getattr(wrapper, "writeConnectionLost", None))
+    ):
+        alsoProvides(wrapper, IHalfCloseableProtocol)
 
 
 def _asAnswer(entry: object) -> tuple[object, object]:
@@ -329,235 +341,3 @@ def _defaultLookup(reactor: Any, host: str, family: object, hints: int, all: boo
     if all:
         return lookup(reactor, host, int(familyNumber), hints, all=True)
     return lookup(reactor, host, int(familyNumber), hints)
-
-
-# -- Twisted failures as Node's errors ---------------------------------------------
-
-_ERRNO_OF: dict[type[BaseException], int] = {
-    twistedError.ConnectionRefusedError: errno.ECONNREFUSED,
-    twistedError.TimeoutError: errno.ETIMEDOUT,
-    twistedError.TCPTimedOutError: errno.ETIMEDOUT,
-    twistedError.NoRouteError: errno.EHOSTUNREACH,
-}
-
-
-def nodeConnectError(
-    error: BaseException | None,
-    address: str | None,
-    port: int | None,
-    local: tuple[str, int] | None,
-) -> BaseException:
-    """
-    A Twisted connection failure as Node's ``connect ECONNREFUSED 127.0.0.1:1``
-    (``ExceptionWithHostPort``); a failed local bind is Node's ``bind`` error.
-    Errors that carry no errno (another endpoint's) are returned unchanged.
-    """
-    if error is None:
-        error = twistedError.ConnectError()
-    if isinstance(error, NodeSystemError):
-        return error
-    number = getattr(error, "osError", None)
-    if not isinstance(number, int):
-        number = next((n for cls, n in _ERRNO_OF.items() if isinstance(error, cls)), None)
-    if number is None:
-        number = error.errno if isinstance(error, OSError) and error.errno else None
-    if number is None:
-        return error
-    if isinstance(error, twistedError.ConnectBindError) and local is not None:
-        return exceptionWithHostPort(number, "bind", local[0], local[1])
-    if local is not None and local[1]:
-        return exceptionWithHostPort(number, "connect", address, port, local[0], local[1])
-    return exceptionWithHostPort(number, "connect", address, port)
-
-
-# -- the endpoints' reactor: Node's per-attempt events ------------------------------
-
-
-@implementer(IProtocolFactory)
-class _OneProtocolFactory:
-    """
-    Builds the socket, once.  A second connection (two racing attempts that
-    both succeeded) gets a protocol that closes it, as Node closes an attempt
-    that connected after it was given up.
-    """
-
-    def doStart(self) -> None:
-        pass
-
-    def doStop(self) -> None:
-        pass
-
-    def __init__(self, protocol: IProtocol) -> None:
-        self._protocol: IProtocol | None = protocol
-
-    def buildProtocol(self, addr: IAddress) -> IProtocol | None:
-        protocol, self._protocol = self._protocol, None
-        return protocol if protocol is not None else _CloseAtOnce()
-
-
-class _CloseAtOnce(TwistedProtocol):
-    def connectionMade(self) -> None:
-        assert self.transport is not None
-        self.transport.loseConnection()
-
-
-@implementer(IReactorTCP, IReactorUNIX, IReactorTime, IReactorPluggableNameResolver)
-class _AttemptReactor:
-    """
-    The reactor the endpoints of one ``connect()`` see: the real one, with
-    ``connectTCP``/``connectUNIX`` reporting each attempt to the socket.
-
-    :ivar errors: each failed attempt's Node error, in order.
-    """
-
-    def __init__(
-        self,
-        reactor: Any,
-        socket: ConnectingSocket,
-        request: TCPConnect | None,
-        attempted: list[str] | None,
-    ) -> None:
-        self._reactor = reactor
-        self._socket = socket
-        self._request = request
-        self._attempted = attempted
-        self._pending: list[tuple[str, int, Family]] = []
-        self.errors: list[Exception] = []
-        self.nameResolver: IHostnameResolver = reactor.nameResolver
-
-    def __getattr__(self, name: str) -> Any:
-        # Anything else an endpoint may look up (callLater, seconds, ...).
-        return getattr(self._reactor, name)
-
-    def callLater(
-        self, delay: float, callable: Callable[..., object], *args: Any, **kw: Any
-    ) -> Any:
-        return self._reactor.callLater(delay, callable, *args, **kw)
-
-    def seconds(self) -> float:
-        return float(self._reactor.seconds())
-
-    def getDelayedCalls(self) -> Any:
-        return self._reactor.getDelayedCalls()
-
-    def installNameResolver(self, resolver: IHostnameResolver) -> IHostnameResolver:
-        previous, self.nameResolver = self.nameResolver, resolver
-        return previous
-
-    def connectTCP(
-        self,
-        host: str,
-        port: int,
-        factory: Any,
-        timeout: float | None = 30,
-        bindAddress: tuple[str, int] | None = None,
-    ) -> Any:
-        request = self._request
-        assert request is not None
-        family: Family = 6 if isIP(host) == 6 else 4
-        local = _localBinding(request, family)
-        if self._pending:
-            # The previous attempt had its attemptDelay: Node's attempt timeout.
-            self._socket.emit("connectionAttemptTimeout", *self._pending[-1])
-        self._socket.emit("connectionAttempt", host, port, family)
-        attempt = (host, port, family)
-        if self._attempted is not None:
-            self._attempted.append(f"{host}:{port}")
-        self._pending.append(attempt)
-        watcher = _AttemptFactory(factory, self, attempt, local)
-        return self._reactor.connectTCP(host, port, watcher, timeout, local)
-
-    def connectUNIX(
-        self, address: str, factory: Any, timeout: float | None = 30, checkPID: bool = False
-    ) -> Any:
-        self._socket.emit("connectionAttempt", address, None, None)
-        attempt: tuple[Any, Any, Any] = (address, None, None)
-        self._pending.append(attempt)
-        watcher = _AttemptFactory(factory, self, attempt, None)
-        return self._reactor.connectUNIX(address, watcher, timeout, checkPID)
-
-    def _attemptFailed(
-        self, attempt: tuple[Any, Any, Any], reason: Failure, local: tuple[str, int] | None
-    ) -> None:
-        if attempt in self._pending:
-            self._pending.remove(attempt)
-        if reason.check(twistedError.UserError, twistedError.ConnectingCancelledError):
-            return  # cancelled: another attempt won, or destroy()
-        error = nodeConnectError(reason.value, attempt[0], attempt[1], local)
-        self.errors.append(error if isinstance(error, Exception) else Exception(error))
-        # Node reports a failed bind without 'connectionAttemptFailed'.
-        if self._socket.connecting and not reason.check(twistedError.ConnectBindError):
-            self._socket.emit("connectionAttemptFailed", *attempt, error)
-
-    def _attemptSucceeded(self, attempt: tuple[Any, Any, Any]) -> None:
-        if attempt in self._pending:
-            self._pending.remove(attempt)
-
-
-def _localBinding(request: TCPConnect, family: Family) -> tuple[str, int] | None:
-    """Node binds first when ``localAddress`` or ``localPort`` is given, per family."""
-    if not request.localAddress and not request.localPort:
-        return None
-    address = request.localAddress or ("::" if family == 6 else "0.0.0.0")
-    port = request.localPort or 0
-    return (address, int(port) if 0 <= port <= 0xFFFF and float(port).is_integer() else -1)
-
-
-class _AttemptFactory:
-    """Wraps one attempt's client factory to see how it ends."""
-
-    def __init__(
-        self,
-        wrapped: Any,
-        reactor: _AttemptReactor,
-        attempt: tuple[Any, Any, Any],
-        local: tuple[str, int] | None,
-    ) -> None:
-        self._wrapped = wrapped
-        self._reactor = reactor
-        self._attempt = attempt
-        self._local = local
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._wrapped, name)
-
-    def buildProtocol(self, addr: IAddress) -> Any:
-        self._reactor._attemptSucceeded(self._attempt)
-        return self._wrapped.buildProtocol(addr)
-
-    def clientConnectionFailed(self, connector: Any, reason: Failure) -> None:
-        self._reactor._attemptFailed(self._attempt, reason, self._local)
-        self._wrapped.clientConnectionFailed(connector, reason)
-
-
-@implementer(IHostnameResolver)
-class _FixedAnswers:
-    """A resolver that answers ``HostnameEndpoint`` with addresses already looked up."""
-
-    def __init__(self, addresses: list[tuple[str, Family]]) -> None:
-        self._addresses = addresses
-
-    def resolveHostName(
-        self,
-        resolutionReceiver: IResolutionReceiver,
-        hostName: str,
-        portNumber: int = 0,
-        addressTypes: Sequence[type[IAddress]] | None = None,
-        transportSemantics: str = "TCP",
-    ) -> IHostResolution:
-        resolution = _Resolution(hostName)
-        resolutionReceiver.resolutionBegan(resolution)
-        for ip, family in self._addresses:
-            addressClass = IPv6Address if family == 6 else IPv4Address
-            resolutionReceiver.addressResolved(addressClass("TCP", ip, portNumber))
-        resolutionReceiver.resolutionComplete()
-        return resolution
-
-
-@implementer(IHostResolution)
-class _Resolution:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def cancel(self) -> None:
-        pass

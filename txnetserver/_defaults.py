@@ -14,6 +14,7 @@ __all__ = [
     "DEFAULT_BACKLOG",
     "DEFAULT_CONNECT_HOST",
     "DEFAULT_HIGH_WATER_MARK",
+    "DEFAULT_MAX_LISTENERS",
     "LOG_BURST",
     "LOG_INTERVAL",
     "MIN_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT",
@@ -29,6 +30,10 @@ __all__ = [
 DEFAULT_BACKLOG: Final = 511
 """``listen()``'s backlog, Node's default (Twisted's is 50); the kernel rounds backlog+1 up to a
 power of two."""
+
+DEFAULT_MAX_LISTENERS: Final = 10
+"""``EventEmitter.defaultMaxListeners`` at start: past this many listeners for one event, Node
+warns (``MaxListenersExceededWarning``)."""
 
 DEFAULT_HIGH_WATER_MARK: Final = 65536
 """A socket's read and write ``highWaterMark`` in bytes: Node 22's stream default (16384 in

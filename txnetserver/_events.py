@@ -1,6 +1,7 @@
 """
 Node's ``events`` module (v20 ``lib/events.js``) in Python: :class:`EventEmitter`,
-:data:`errorMonitor`, :func:`once` and :class:`MaxListenersExceededWarning`.
+:data:`errorMonitor` (with :func:`~txnetserver.once` in ``_eventsonce`` and the
+listener limit's warning in ``_maxlisteners``).
 
 Listeners are called with the emitter's arguments only (Python has no ``this``:
 bound methods are the idiom), and are compared with ``==`` so that
@@ -18,30 +19,23 @@ promise rejection).
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Awaitable, Callable, Hashable
 from inspect import isawaitable, iscoroutine
 from typing import Any, NoReturn, Self, TypeAlias, cast
 
-from twisted.internet.defer import Deferred, fail
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from txnetserver._abort import AbortSignalLike
-from txnetserver._errors import (
-    ERR_INVALID_ARG_TYPE,
-    ERR_OUT_OF_RANGE,
-    ERR_UNHANDLED_ERROR,
-    AbortError,
+from txnetserver._defaults import DEFAULT_MAX_LISTENERS
+from txnetserver._errors import ERR_INVALID_ARG_TYPE, ERR_UNHANDLED_ERROR
+from txnetserver._maxlisteners import (
+    maxListenersWarning,
+    validateMaxListeners,
 )
 
-__all__ = [
-    "EventEmitter",
-    "MaxListenersExceededWarning",
-    "errorMonitor",
-    "once",
-]
+__all__ = ["EventEmitter", "Listener", "errorMonitor"]
 
 Listener: TypeAlias = Callable[..., object]
 # What ``_events`` holds per name: the listener itself, or a tuple of two or more.
@@ -76,16 +70,8 @@ emitted, before the ``'error'`` listeners run and also when there is none (the
 error is then still raised).
 """
 
-_defaultMaxListeners: float = 10  # Node's EventEmitter.defaultMaxListeners
-
-
-def _validateMaxListeners(value: object, what: str) -> float:
-    """Node's ``validateNumber(value, what, 0)``; ``bool`` is not a number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ERR_INVALID_ARG_TYPE(what, "number", value)
-    if math.isnan(value) or value < 0:
-        raise ERR_OUT_OF_RANGE(what, ">= 0", value)
-    return value
+# EventEmitter.defaultMaxListeners, which a program may change (Node's static property).
+_defaultMaxListeners: float = DEFAULT_MAX_LISTENERS
 
 
 def _checkListener(listener: object) -> None:
@@ -124,48 +110,6 @@ def _arrayIndex(name: object) -> int | None:
     if isinstance(name, float) and not name.is_integer():
         return None
     return int(name) if 0 <= name <= _MAX_ARRAY_INDEX else None
-
-
-class MaxListenersExceededWarning(Warning):
-    """
-    Node's ``MaxListenersExceededWarning``: issued (with :func:`warnings.warn`)
-    the first time an event's listener list grows past the emitter's limit.
-
-    :ivar emitter: the :class:`~txnetserver.EventEmitter` concerned.
-    :ivar type: the event name.
-    :ivar count: the number of listeners once the limit was exceeded.
-    """
-
-    name = "MaxListenersExceededWarning"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        emitter: EventEmitter | None = None,
-        type: Hashable = None,
-        count: int = 0,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.emitter = emitter
-        self.type = type
-        self.count = count
-
-
-def _maxListenersWarning(
-    emitter: EventEmitter, eventName: Hashable, count: int, limit: float
-) -> MaxListenersExceededWarning:
-    """Node's warning text; the emitter shows as ``inspect(emitter, {depth: -1})`` would."""
-    shownLimit = int(limit) if isinstance(limit, float) and limit.is_integer() else limit
-    return MaxListenersExceededWarning(
-        f"Possible EventEmitter memory leak detected. {count} {eventName} listeners "
-        f"added to [{emitter.__class__.__name__}]. MaxListeners is {shownLimit}. "
-        "Use emitter.setMaxListeners() to increase limit",
-        emitter=emitter,
-        type=eventName,
-        count=count,
-    )
 
 
 class _OnceWrapper:
@@ -208,7 +152,7 @@ class _EventEmitterType(type):
     @defaultMaxListeners.setter
     def defaultMaxListeners(cls, value: float) -> None:
         global _defaultMaxListeners
-        _defaultMaxListeners = _validateMaxListeners(value, "defaultMaxListeners")
+        _defaultMaxListeners = validateMaxListeners(value, "defaultMaxListeners")
 
 
 class EventEmitter(metaclass=_EventEmitterType):
@@ -235,12 +179,11 @@ class EventEmitter(metaclass=_EventEmitterType):
     """Node's ``EventEmitter.errorMonitor``; see :data:`errorMonitor`."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
-        # The state exists from allocation, so a subclass may use the emitter
-        # before super().__init__() or without it, and no per-object probe of
-        # unset slots (an AttributeError each, ~1 us) is needed in __init__.
-        # No __getattr__ fallback for objects made some other way: on a class
-        # with __getattr__, CPython stops specialising every attribute access
-        # of its instances, which made a socket's per-chunk path ~40% slower.
+        # The state exists from allocation, as Node's emitter creates it
+        # lazily: a subclass may use the emitter before super().__init__(),
+        # or never call it.  Not a __getattr__ fallback: defining one makes
+        # CPython look up every attribute of every emitter (and Socket) the
+        # slow way, ~300 ns per chunk on the echo path.
         self = super().__new__(cls)
         self._events = {}
         self._maxListeners = None
@@ -380,7 +323,7 @@ class EventEmitter(metaclass=_EventEmitterType):
                 warned = self._warned = set()
             if eventName not in warned:
                 warned.add(eventName)
-                warning = _maxListenersWarning(self, eventName, len(grown), limit)
+                warning = maxListenersWarning(self, eventName, len(grown), limit)
                 # Points at the caller of on()/once()/prepend*().
                 warnings.warn(warning, stacklevel=3)
         return self
@@ -537,7 +480,7 @@ class EventEmitter(metaclass=_EventEmitterType):
         :raises ERR_INVALID_ARG_TYPE: ``n`` is not an ``int`` or ``float``.
         :raises ERR_OUT_OF_RANGE: ``n`` is negative or NaN.
         """
-        self._maxListeners = _validateMaxListeners(n, "setMaxListeners")
+        self._maxListeners = validateMaxListeners(n, "setMaxListeners")
         return self
 
     def getMaxListeners(self) -> float:
@@ -548,55 +491,3 @@ class EventEmitter(metaclass=_EventEmitterType):
 
 async def _awaitAny(awaitable: Awaitable[object]) -> object:
     return await awaitable
-
-
-def once(
-    emitter: EventEmitter, name: Hashable, *, signal: AbortSignalLike | None = None
-) -> Deferred[list[object]]:
-    """
-    Node's ``events.once(emitter, name[, {signal}])``: a ``Deferred`` firing
-    with the list of the arguments of the next ``name`` event.
-
-    It fails with the error if ``'error'`` is emitted first (a non-exception is
-    wrapped in ``ERR_UNHANDLED_ERROR``), or with ``AbortError`` (``cause`` =
-    ``signal.reason``) if ``signal`` is or gets aborted.  Either way its
-    listeners are removed; cancelling the ``Deferred`` removes them too.
-
-    >>> async def main(server):
-    ...     [socket] = await once(server, "connection")
-    """
-    if signal is not None and not hasattr(signal, "aborted"):
-        return fail(ERR_INVALID_ARG_TYPE("options.signal", "AbortSignal", signal))
-    if signal is not None and signal.aborted:
-        return fail(AbortError(cause=signal.reason))
-
-    def removeListeners() -> None:
-        emitter.removeListener(name, resolve)
-        if name != "error":
-            emitter.removeListener("error", reject)
-        if signal is not None:
-            signal.removeEventListener("abort", abort)
-
-    def resolve(*args: object) -> None:
-        removeListeners()
-        deferred.callback(list(args))
-
-    def reject(error: object = None, *rest: object) -> None:
-        removeListeners()
-        deferred.errback(error if isinstance(error, BaseException) else ERR_UNHANDLED_ERROR(error))
-
-    def abort(*event: object) -> None:
-        removeListeners()
-        if not deferred.called:
-            deferred.errback(AbortError(cause=signal.reason if signal is not None else None))
-
-    def cancel(cancelled: Deferred[list[object]]) -> None:
-        removeListeners()
-
-    deferred: Deferred[list[object]] = Deferred(cancel)
-    emitter.once(name, resolve)
-    if name != "error":
-        emitter.once("error", reject)
-    if signal is not None:
-        signal.addEventListener("abort", abort)
-    return deferred

@@ -171,6 +171,7 @@ class SocketAddress:
 
     @property
     def port(self) -> int:
+        """The port (0-65535)."""
         return self._port
 
     @property
@@ -180,6 +181,7 @@ class SocketAddress:
 
     @property
     def flowlabel(self) -> int:
+        """The IPv6 flow label (0 for IPv4)."""
         return self._flowlabel
 
     def toJSON(self) -> dict[str, object]:

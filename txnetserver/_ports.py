@@ -25,7 +25,7 @@ from twisted.internet.interfaces import IListeningPort, IProtocolFactory
 from twisted.internet.posixbase import PosixReactorBase
 from twisted.python.failure import Failure
 
-from txnetserver._errors import NodeSystemError, uvExceptionWithHostPort
+from txnetserver._syserrors import NodeSystemError, uvExceptionWithHostPort
 from txnetserver._transport import NodeTCPServerTransport, NodeUNIXServerTransport
 from txnetserver._twistedinternals import PortInternals, UNIXPortInternals
 
@@ -35,6 +35,7 @@ __all__ = [
     "listenFD",
     "listenTCP",
     "listenUNIX",
+    "releaseFailedUNIXLock",
 ]
 
 # sizeof(sockaddr_un.sun_path) on Linux, including the terminating NUL.
@@ -85,16 +86,24 @@ class NodeTCPPort(PortInternals, tcp.Port):
 
 
 class NodeUNIXPort(UNIXPortInternals, unix.Port):
-    """A UNIX port that unlinks its path on close only if it created it."""
+    """
+    A UNIX port that, on close, unlinks its path only if it created it and the
+    path is still its socket (same device and inode): a file that replaced
+    the socket, or the socket of a server started later at the same path, is
+    left alone (Node unlinks the path whatever it now is).
+    """
 
     transport = NodeUNIXServerTransport
     _unlinkPath: str | None = None
+    _boundFile: tuple[int, int] | None = None
 
     def connectionLost(self, reason: Failure) -> None:
         unlinkPath, self._unlinkPath = self._unlinkPath, None
-        if unlinkPath is not None:
+        if unlinkPath is not None and self._boundFile is not None:
             try:
-                os.unlink(unlinkPath)
+                now = os.lstat(unlinkPath)
+                if stat.S_ISSOCK(now.st_mode) and (now.st_dev, now.st_ino) == self._boundFile:
+                    os.unlink(unlinkPath)
             except OSError:
                 pass
         super().connectionLost(reason)
@@ -216,6 +225,12 @@ def listenUNIX(
         raise failure from None
     if not abstract:
         listeningPort._unlinkPath = os.path.abspath(path)
+        try:
+            bound = os.lstat(path)
+        except OSError:
+            pass  # already gone: nothing of ours to unlink on close
+        else:
+            listeningPort._boundFile = (bound.st_dev, bound.st_ino)
     return listeningPort
 
 
@@ -260,6 +275,22 @@ def listenFD(
     finally:
         sock.close()
     return listeningPort, family == socket.AF_UNIX
+
+
+def releaseFailedUNIXLock(path: str) -> None:
+    """
+    After a failed listen on Twisted's ``unix:`` endpoint (``lockfile=1``, its
+    default): remove ``PATH.lock`` if it names this process.  Twisted takes
+    the lock before ``bind`` and does not release it when ``bind`` fails; left
+    behind, it is stale at the next start, and Twisted then removes whatever
+    socket is at ``PATH`` as a leftover of ours.
+    """
+    lock = path + ".lock"
+    try:
+        if os.readlink(lock) == str(os.getpid()):
+            os.unlink(lock)
+    except OSError:
+        pass
 
 
 def portFileno(listeningPort: object) -> int | None:

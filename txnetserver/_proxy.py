@@ -182,6 +182,10 @@ class ProxyHeaderProtocol(ProtocolWrapper):
         except ValueError:
             self._refuse()
             return
+        if not isinstance(source, (IPv4Address, IPv6Address)):
+            # No IP client (v2 LOCAL, v1 UNKNOWN, or a client on the
+            # balancer's UNIX socket): the balancer's addresses stay.
+            source = destination = None
         self._cancelHeaderTimer()
         self._releaseSlot()
         self._headerInfo = ProxyInfo(info.header, source, destination)

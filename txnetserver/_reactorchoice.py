@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import select
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.logger import Logger
+
+if TYPE_CHECKING:
+    from twisted.internet.epollreactor import EPollReactor
 
 __all__ = ["describeReactor", "globalReactor", "privateReactor"]
 
@@ -67,7 +70,7 @@ def describeReactor(reactor: object) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
-def privateReactor() -> Any:
+def privateReactor() -> EPollReactor:
     """
     A new reactor of the kind the global one is, for a background thread
     (``txnetserver.testing.LoopbackServer``): the global reactor's class when

@@ -20,7 +20,7 @@ from typing import Any, Literal, overload
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.threads import deferToThreadPool
 
-from txnetserver._errors import NodeSystemError, dnsException
+from txnetserver._syserrors import NodeSystemError, dnsException
 from txnetserver._tick import nextTick
 
 __all__ = ["LookupAddress", "isIPLiteral", "lookup", "lookupError", "lookupNow"]

@@ -12,11 +12,9 @@ accept path, connection accounting and ``close()``.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Unpack, overload
 
-from twisted.internet import error as twistedError
-from twisted.internet.address import UNIXAddress
 from twisted.internet.interfaces import IAddress, IListeningPort, ITransport
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import Logger
@@ -26,38 +24,27 @@ from zope.interface import implementer
 from txnetserver._address import AddressInfo, addressInfoFromTwisted
 from txnetserver._errors import (
     ERR_INVALID_ARG_TYPE,
-    ERR_INVALID_ARG_VALUE,
-    ERR_SERVER_ALREADY_LISTEN,
     ERR_SERVER_NOT_RUNNING,
-    NodeSystemError,
-    errnoException,
-    uvExceptionWithHostPort,
 )
-from txnetserver._events import EventEmitter
 from txnetserver._handles import handlesFor
-from txnetserver._listen import (
-    EndpointListen,
-    FDListen,
-    HandleListen,
-    TCPListen,
-    UNIXListen,
-    parseListenArgs,
-    resolveListenRequest,
-)
 from txnetserver._ports import (
     closePort,
-    listenDefaultTCP,
-    listenFD,
-    listenTCP,
-    listenUNIX,
-    portFileno,
 )
 from txnetserver._proxytrust import TrustedSources, isTrustedPeer, trustedProxies
 from txnetserver._reactorchoice import globalReactor
-from txnetserver._resolve import LookupAddress, isIPLiteral, lookup, lookupNow
+from txnetserver._serverlisten import ServerListening
 from txnetserver._serveroptions import normalizeServerOptions, parseCreateServerArgs
-from txnetserver._socket import ISocketOwner, Socket, logSocketFailure
+from txnetserver._socket import Socket
+from txnetserver._socketowner import ISocketOwner, logSocketFailure
+from txnetserver._syserrors import errnoException
 from txnetserver._tick import nextTick
+from txnetserver._typing import (
+    ConnectionListener,
+    ListenOptions,
+    ServerEventMethod,
+    ServerOptions,
+    StreamServerEndpointLike,
+)
 
 __all__ = ["Server", "createServer"]
 
@@ -117,7 +104,7 @@ class _RefuseConnection(Protocol):
 
 
 @implementer(ISocketOwner)
-class Server(EventEmitter):
+class Server(ServerListening):
     """
     Node's ``net.Server``: ``listen()``, ``address()``, ``close()``,
     ``getConnections()``, ``maxConnections`` and ``'drop'``, ``ref()`` /
@@ -127,6 +114,15 @@ class Server(EventEmitter):
     >>> server = createServer(lambda socket: socket.pipe(socket))  # doctest: +SKIP
     >>> server.listen(8000)  # doctest: +SKIP
     """
+
+    if TYPE_CHECKING:
+        # For type checkers only: each known event's listener type (the
+        # methods are EventEmitter's, untouched at run time).
+        on: ServerEventMethod
+        addListener: ServerEventMethod
+        once: ServerEventMethod
+        prependListener: ServerEventMethod
+        prependOnceListener: ServerEventMethod
 
     def __init__(
         self,
@@ -170,6 +166,8 @@ class Server(EventEmitter):
         # Receives (socket, message, failure) for failures of application code
         # on accepted sockets, instead of the log (twistd netserver rate-limits).
         self._failureObserver: Callable[[Socket, str, Failure], object] | None = None
+        # Told the address of each peer refused for not being a trusted proxy.
+        self._untrustedObserver: Callable[[IAddress | None], object] | None = None
         if connectionListener is not None:
             self.on("connection", connectionListener)
 
@@ -184,6 +182,69 @@ class Server(EventEmitter):
         """Node's ``server.listening``: a listening socket exists."""
         return self.listeningPort is not None
 
+    # The overloads say which argument lists Node takes; the callback may end any of them.
+    @overload
+    def listen(self, callback: Callable[[], object] | None = None, /) -> Server: ...
+    @overload
+    def listen(
+        self,
+        port: int | str | None,
+        host: str | None = None,
+        backlog: int | None = None,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        port: int | str | None,
+        host: str | None,
+        callback: Callable[[], object] | None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self, portOrPath: int | str | None, callback: Callable[[], object] | None, /
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        path: str,
+        backlog: int | None,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        handle: Server | IListeningPort,
+        backlog: int | None = None,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
+    @overload
+    def listen(
+        self, handle: Server | IListeningPort, callback: Callable[[], object] | None, /
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        options: ListenOptions | Mapping[str, object],
+        callback: Callable[[], object] | None = None,
+        /,
+        **kwargs: Unpack[ListenOptions],
+    ) -> Server: ...
+    @overload
+    def listen(
+        self, *, callback: Callable[[], object] | None = None, **options: Unpack[ListenOptions]
+    ) -> Server: ...
+    @overload
+    def listen(
+        self,
+        endpoint: StreamServerEndpointLike,
+        callback: Callable[[], object] | None = None,
+        /,
+    ) -> Server: ...
     def listen(self, *args: Any, **kwargs: Any) -> Server:
         """
         Node's ``server.listen()`` in every overload (``port[, host][, backlog]``,
@@ -228,195 +289,6 @@ class Server(EventEmitter):
         """The Twisted reactor this server listens and schedules its events on."""
         return self._reactor
 
-    def _startListening(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        parsed = parseListenArgs(args, kwargs)
-        if self.listeningPort is not None:
-            raise ERR_SERVER_ALREADY_LISTEN()
-        if parsed.callback is not None:
-            # Node registers the callback before validating (lib/net.js, Server.prototype.listen).
-            self.once("listening", parsed.callback)
-        request = resolveListenRequest(parsed)
-        # A pending lookup or endpoint of an earlier call is superseded.
-        self._listeningId += 1
-        listenId = self._listeningId
-        signal = getattr(request, "signal", None)
-        if signal is not None:
-            self._wireSignal(signal)
-        if isinstance(request, TCPListen):
-            if request.host is None:
-                self._bindNow(
-                    lambda: listenDefaultTCP(
-                        self._reactor,
-                        self.factory,
-                        request.port,
-                        request.backlog,
-                        request.reusePort,
-                    )
-                )
-            else:
-                self._lookupAndListen(request, listenId)
-        elif isinstance(request, UNIXListen):
-            self._pipeName = request.path
-            self._bindNow(
-                lambda: listenUNIX(
-                    self._reactor,
-                    self.factory,
-                    request.path,
-                    request.backlog,
-                    readableAll=request.readableAll,
-                    writableAll=request.writableAll,
-                )
-            )
-        elif isinstance(request, FDListen):
-            self._bindNow(
-                lambda: listenFD(self._reactor, self.factory, request.fd, request.backlog)[0]
-            )
-        elif isinstance(request, HandleListen):
-            self._bindNow(lambda: self._shareHandle(request))
-        elif isinstance(request, EndpointListen):
-            self._listenOnEndpoint(request, listenId)
-
-    def _bindNow(self, bind: Callable[[], IListeningPort]) -> None:
-        """Bind synchronously; an OS error becomes ``'error'`` next tick, as in Node."""
-        try:
-            listeningPort = bind()
-        except NodeSystemError as e:
-            self._listenFailed(e)
-            return
-        self._bound(listeningPort)
-
-    def _listenFailed(self, error: BaseException) -> None:
-        """Node emits a listen failure on the next tick; :meth:`listenNow` raises it instead."""
-        if self._failuresNow is not None:
-            self._failuresNow.append(error)
-        else:
-            nextTick(self._reactor, self._emitError, error)
-
-    def _bound(self, listeningPort: IListeningPort) -> None:
-        self.listeningPort = listeningPort
-        self._updateHold()
-        nextTick(self._reactor, self._emitListening, self._listeningId)
-
-    def _emitListening(self, listenId: int) -> None:
-        # Suppressed when the server was closed before the tick, as in Node.
-        if self.listeningPort is not None and listenId == self._listeningId:
-            self.emit("listening")
-
-    def _emitError(self, error: BaseException) -> None:
-        self.emit("error", error)
-
-    def _shareHandle(self, request: HandleListen) -> IListeningPort:
-        # listen(otherServer) / {handle}: accept from the same socket, through
-        # a descriptor of our own, so each server closes independently.
-        handle = request.handle
-        listeningPort = getattr(handle, "listeningPort", handle)
-        fd = portFileno(listeningPort)
-        if fd is None:
-            raise uvExceptionWithHostPort(22, "listen", None, None)
-        return listenFD(self._reactor, self.factory, fd, request.backlog)[0]
-
-    def _lookupAndListen(self, request: TCPListen, listenId: int) -> None:
-        """Node's ``lookupAndListen`` (lib/net.js): resolve without blocking, then bind."""
-        host = request.host
-        assert host is not None
-        if self._failuresNow is not None and (isIPLiteral(host) or not self._reactor.running):
-            # listenNow(): an address needs no lookup, and before the reactor
-            # runs a blocking lookup holds up nothing else.
-            try:
-                answer = lookupNow(host)
-            except NodeSystemError as e:
-                self._listenFailed(e)
-                return
-            self._bindResolved(listenId, request, answer)
-            return
-        self._lookupPending = True
-        self._updateHold()
-        lookup(self._reactor, host).addCallbacks(
-            lambda answer: self._bindResolved(listenId, request, answer),
-            lambda failure: self._lookupFailed(listenId, failure),
-        )
-
-    def _bindResolved(self, listenId: int, request: TCPListen, answer: LookupAddress) -> None:
-        if listenId != self._listeningId:
-            return  # a close() or another listen() superseded this call
-        self._lookupPending = False
-        self._updateHold()
-        self._bindNow(
-            lambda: listenTCP(
-                self._reactor,
-                self.factory,
-                request.port,
-                answer.address,
-                request.backlog,
-                ipv6Only=request.ipv6Only,
-                reusePort=request.reusePort,
-            )
-        )
-
-    def _lookupFailed(self, listenId: int, failure: Failure) -> None:
-        if listenId != self._listeningId:
-            return
-        self._lookupPending = False
-        self._updateHold()
-        error = failure.value
-        assert error is not None  # a Failure always holds its exception
-        self._listenFailed(error)
-
-    def _listenOnEndpoint(self, request: EndpointListen, listenId: int) -> None:
-        endpoint = request.endpoint
-        if isinstance(endpoint, str):
-            from twisted.internet.endpoints import serverFromString
-
-            try:
-                endpoint = serverFromString(self._reactor, endpoint)
-            except Exception as e:  # any parse failure is a bad argument, raised now
-                raise ERR_INVALID_ARG_VALUE("options.endpoint", request.endpoint, str(e)) from e
-        self._lookupPending = True
-        self._updateHold()
-        d = endpoint.listen(self.factory)
-        d.addCallbacks(
-            lambda listeningPort: self._endpointListening(listenId, listeningPort),
-            lambda failure: self._endpointFailed(listenId, failure),
-        )
-
-    def _endpointListening(self, listenId: int, listeningPort: IListeningPort) -> None:
-        if listenId != self._listeningId:
-            closePort(listeningPort)
-            return
-        self._lookupPending = False
-        host = listeningPort.getHost()
-        if isinstance(host, UNIXAddress) and host.name is not None:
-            name = host.name
-            self._endpointPath = name.decode() if isinstance(name, bytes) else name
-        self._bound(listeningPort)
-
-    def _endpointFailed(self, listenId: int, failure: Failure) -> None:
-        if listenId != self._listeningId:
-            return
-        self._lookupPending = False
-        self._updateHold()
-        error = failure.value
-        assert error is not None
-        if isinstance(error, twistedError.CannotListenError):
-            socketError = error.socketError
-            errnum = getattr(socketError, "errno", None)
-            port = error.port if isinstance(error.port, int) else -1
-            address = error.interface or (error.port if isinstance(error.port, str) else None)
-            error = uvExceptionWithHostPort(errnum or 22, "listen", address, port)
-        self._listenFailed(error)
-
-    def _wireSignal(self, signal: Any) -> None:
-        """Node's ``signal`` option: aborting closes the server."""
-        if signal.aborted:
-            nextTick(self._reactor, self.close)
-            return
-
-        def onAbort(*_: object) -> None:
-            self.close()
-
-        signal.addEventListener("abort", onAbort)
-        self.once("close", lambda *_: signal.removeEventListener("abort", onAbort))
-
     # -- the one accept path ------------------------------------------------------
 
     def _accept(self, addr: IAddress | None) -> Protocol | Socket | None:
@@ -430,21 +302,22 @@ class Server(EventEmitter):
 
     def _acceptProxied(self, addr: IAddress | None) -> Protocol | Socket | None:
         """
-        The accept order for the real peer of a ``proxyProtocol`` server:
-        ``maxConnections`` (a connection waiting for its header holds a slot)
-        → ``'drop'``; ``blockList`` → close; not in ``trustedProxies`` →
-        close; otherwise read the header, which leads to :meth:`_admit` with
-        the client it names.
+        The real peer of a ``proxyProtocol`` server: ``maxConnections`` (a
+        connection waiting for its header holds a slot) → ``'drop'``;
+        ``blockList`` → close; not in ``trustedProxies`` → close; otherwise
+        read the header, then :meth:`_admit` the client it names.
         """
         maxConnections = self.maxConnections
         held = self._connections + self._awaitingHeader
         if maxConnections is not None and held >= maxConnections:
             return _DropConnection(self)
-        blockList = self.blockList
         host = getattr(addr, "host", None)
-        if blockList is not None and host is not None and blockList.checkPeer(host):
+        if self.blockList is not None and host is not None and self.blockList.checkPeer(host):
             return _RefuseConnection()
         if not isTrustedPeer(self.trustedProxies, addr):
+            observer = self._untrustedObserver
+            if observer is not None:
+                observer(addr)
             return _RefuseConnection()
         from txnetserver._proxy import ProxyHeaderProtocol
 
@@ -654,6 +527,23 @@ class Server(EventEmitter):
                 registry.release(self)
 
 
+@overload
+def createServer(
+    connectionListener: ConnectionListener | None = None,
+    /,
+    *,
+    reactor: Any = None,
+    **options: Unpack[ServerOptions],
+) -> Server: ...
+@overload
+def createServer(
+    options: ServerOptions | Mapping[str, object] | None,
+    connectionListener: ConnectionListener | None = None,
+    /,
+    *,
+    reactor: Any = None,
+    **kwargs: Unpack[ServerOptions],
+) -> Server: ...
 def createServer(
     options: object = None,
     connectionListener: Callable[..., object] | None = None,

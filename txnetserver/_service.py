@@ -20,7 +20,7 @@ once, at start-up) and binds, raising Node's error if it cannot;
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred
@@ -54,6 +54,11 @@ class NetServerService(Service):
     #: Stop the reactor when a listen completing after the start fails, so a
     #: process (``twistd netserver``) does not run on with nothing bound.
     stopReactorOnListenFailure = False
+
+    if TYPE_CHECKING:
+        # Twisted's Service.setServiceParent is unannotated: declared here so a
+        # user's strict type check accepts ``service.setServiceParent(application)``.
+        def setServiceParent(self, parent: Any) -> None: ...
 
     def __init__(
         self,

@@ -32,12 +32,11 @@ from twisted.internet.interfaces import (
     ITransport,
 )
 from twisted.internet.protocol import connectionDone
-from twisted.logger import Logger
 from twisted.python.failure import Failure
-from zope.interface import Interface, implementer
+from zope.interface import implementer
 
 from txnetserver._address import AddressInfo
-from txnetserver._errors import ERR_SOCKET_CLOSED_BEFORE_CONNECTION, errnoException
+from txnetserver._connecting import SocketConnect
 from txnetserver._handles import handlesFor
 from txnetserver._lifecycle import (
     ATTACH,
@@ -51,47 +50,24 @@ from txnetserver._lifecycle import (
 from txnetserver._reactorchoice import globalReactor
 from txnetserver._socketinfo import _UNSET, SocketInfo
 from txnetserver._socketoptions import normalizeSocketOptions
+from txnetserver._socketowner import ISocketOwner, logSocketFailure
 from txnetserver._socketreading import SocketReading
 from txnetserver._socketwriting import SocketWriting, WriteCallback
+from txnetserver._syserrors import errnoException
 from txnetserver._tick import nextTick
 from txnetserver._timeouts import SocketTimeouts
 from txnetserver._transport import nodeTransportFor
 
 if TYPE_CHECKING:
+    from txnetserver._connector import Connection
     from txnetserver._server import Server
+    from txnetserver._typing import SocketEventMethod
 
-__all__ = ["ISocketOwner", "Socket"]
-
-_log = Logger()
-
-
-class ISocketOwner(Interface):
-    """
-    Whoever counts a socket among its connections: the :class:`~txnetserver.Server`
-    that accepted it.  The socket reports to its owner and knows nothing
-    else of it; an outgoing socket has none.
-    """
-
-    def socketConnected(socket: Socket) -> None:
-        """``socket`` has its transport: count it and announce it (``'connection'``)."""
-
-    def socketClosed(socket: Socket) -> None:
-        """``socket`` is destroyed: count it out, before its ``'close'`` is emitted."""
-
-    def socketFailed(socket: Socket, message: str, failure: Failure) -> None:
-        """
-        A listener of ``socket`` failed (``message`` is a log format naming
-        ``{socket}``): report it, e.g. with :func:`logSocketFailure`.
-        """
-
-
-def logSocketFailure(socket: Socket, message: str, failure: Failure) -> None:
-    """Log a failure of ``socket``'s application code through ``twisted.logger``."""
-    _log.failure(message, failure, socket=socket)
+__all__ = ["Socket"]
 
 
 @implementer(IProtocol, IHalfCloseableProtocol, IPushProducer, IHandshakeListener)
-class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
+class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketConnect):
     """
     Node's ``net.Socket``: a connection a :class:`~txnetserver.Server`
     accepted, or one made with ``Socket([options])`` whose transport comes
@@ -106,6 +82,7 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
 
     __slots__ = (
         "_connectQueue",
+        "_connection",
         "_decoder",
         "_destroyError",
         "_echoListener",
@@ -141,6 +118,15 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         "writableHighWaterMark",
     )
 
+    if TYPE_CHECKING:
+        # For type checkers only: each known event's listener type (the
+        # methods are SocketReading's and EventEmitter's, untouched at run time).
+        on: SocketEventMethod
+        addListener: SocketEventMethod
+        once: SocketEventMethod
+        prependListener: SocketEventMethod
+        prependOnceListener: SocketEventMethod
+
     def __init__(self, options: object = None, /, *, reactor: Any = None, **kwargs: object) -> None:
         """
         Node's ``new net.Socket([options])``: a socket with no connection yet
@@ -164,6 +150,8 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
             keepAlive=normalized.keepAlive,
             keepAliveInitialDelay=normalized.keepAliveInitialDelay,
         )
+        if normalized.signal is not None:
+            self._watchSignal(normalized.signal)
 
     @classmethod
     def _accepted(
@@ -214,18 +202,18 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
             reactor = globalReactor()  # NodeReactor, unless one was chosen already
         self._reactor = reactor
         self._owner = owner
-        self.server = server
+        self.server: Server | None = server
         self.transport: Any = None
-        self.allowHalfOpen = allowHalfOpen
-        self.readableHighWaterMark = readableHighWaterMark
-        self.writableHighWaterMark = writableHighWaterMark
+        self.allowHalfOpen: object = allowHalfOpen
+        self.readableHighWaterMark: int | float = readableHighWaterMark
+        self.writableHighWaterMark: int | float = writableHighWaterMark
         # TCP options set before there is a transport (Node's kSetNoDelay,
         # kSetKeepAlive): applied by makeConnection.
         self._noDelay = noDelay
         self._keepAlive = keepAlive
         self._keepAliveInitialDelay = keepAliveInitialDelay
-        self.bytesRead = 0
-        self.bytesWritten = 0
+        self.bytesRead: int = 0
+        self.bytesWritten: int = 0
         # Where the connection, reading and writing sides are (_lifecycle.py):
         # every flag Node reports is read from it.
         self._state: SocketState = INITIAL
@@ -239,6 +227,8 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         self._needDrain = False
         # Writes (chunk, callback) made while connecting, sent once connected.
         self._connectQueue: list[tuple[bytes, WriteCallback | None]] | None = None
+        # The connect() under way or done (outgoing sockets only).
+        self._connection: Connection | None = None
         self._queuedLength = 0
         # Our transports pause us exactly when their buffer reaches
         # highWaterMark.  Others (TLS) pause for reasons of their own (a
@@ -283,23 +273,6 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
         # Node counts the socket out synchronously, before its 'close'.
         self._untrack()
 
-    def _closeWithoutTransport(self, error: BaseException | None) -> None:
-        """A destroyed socket that never had a transport: ``'close'`` comes from here."""
-        queue, self._connectQueue = self._connectQueue, None
-        self._queuedLength = 0
-        if self._refed:
-            handlesFor(self._reactor).release(self)
-        nextTick(self._reactor, self._emitClose, error)
-        for _, callback in queue or ():
-            if callback is not None:
-                # Node fails the writes queued while connecting after 'close'.
-                nextTick(self._reactor, callback, ERR_SOCKET_CLOSED_BEFORE_CONNECTION())
-
-    @property
-    def destroyed(self) -> bool:
-        """Node's ``socket.destroyed``: :meth:`destroy` ran or the connection closed."""
-        return self._state.destroyed
-
     # -- Twisted protocol side ------------------------------------------------
 
     def makeConnection(self, transport: ITransport) -> None:
@@ -335,7 +308,9 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
             self._sendQueued(queue or [], endQueued)
 
     def connectionMade(self) -> None:
-        """IProtocol: nothing to do; :meth:`makeConnection` did it."""
+        """IProtocol: an outgoing socket announces ``'connect'`` and ``'ready'``."""
+        if self._connection is not None:
+            self._afterConnect()
 
     def dataReceived(self, data: bytes) -> None:
         """IProtocol: bytes from the peer become ``'data'`` (or are buffered)."""
@@ -497,23 +472,6 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts):
     ) -> None:
         # An async listener of this socket failed: the socket dies with it.
         self.destroy(error)
-
-    # -- process lifetime ---------------------------------------------------------
-
-    def ref(self) -> Socket:
-        """Node's ``socket.ref()``: this socket keeps a :func:`run` process alive."""
-        if not self._refed:
-            self._refed = True
-            if self.transport is not None and not self._state.destroyed:
-                handlesFor(self._reactor).hold(self)
-        return self
-
-    def unref(self) -> Socket:
-        """Node's ``socket.unref()``: this socket alone does not keep the process alive."""
-        if self._refed:
-            self._refed = False
-            handlesFor(self._reactor).release(self)
-        return self
 
 
 _CLEAN_CLOSE = (_twistedError.ConnectionDone, _twistedError.ConnectionAborted)

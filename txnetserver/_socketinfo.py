@@ -1,6 +1,6 @@
 """
 What a socket *is*, as Node reports it: addresses (cached the way
-Node caches them), ``readyState`` and the TCP options.  A mixin of
+Node caches them), ``readyState``, the TCP options and ``ref``/``unref``.  A mixin of
 :class:`txnetserver.Socket`, which owns the attributes it reads.
 """
 
@@ -9,7 +9,11 @@ from __future__ import annotations
 import socket as _socketModule
 from typing import Any, Self
 
+from twisted.internet.interfaces import ISystemHandle
+
 from txnetserver._address import AddressInfo, addressInfoFromTwisted
+from txnetserver._events import EventEmitter
+from txnetserver._handles import handlesFor
 from txnetserver._lifecycle import SocketState
 
 __all__ = ["SocketInfo"]
@@ -17,7 +21,7 @@ __all__ = ["SocketInfo"]
 _UNSET: Any = object()
 
 
-class SocketInfo:
+class SocketInfo(EventEmitter):
     """Addresses, state and socket options of a :class:`~txnetserver.Socket`."""
 
     __slots__ = ()
@@ -27,11 +31,11 @@ class SocketInfo:
     _state: SocketState
     _remote: Any
     _local: Any
-    # bool, bool, int seconds; Any because mypy cannot see Socket's slots from
-    # this slotted mixin (it checks assignments against this class's own).
-    _noDelay: Any
-    _keepAlive: Any
-    _keepAliveInitialDelay: Any
+    _reactor: Any
+    _refed: bool
+    _noDelay: bool
+    _keepAlive: bool
+    _keepAliveInitialDelay: int
 
     # -- socket options -----------------------------------------------------------
 
@@ -40,9 +44,8 @@ class SocketInfo:
         if self.transport is None:
             self._noDelay = bool(noDelay)  # for the connection to come (Node's kSetNoDelay)
             return self
-        setter = getattr(self.transport, "setTcpNoDelay", None)
-        if setter is not None and not self._state.destroyed:
-            setter(bool(noDelay))
+        if not self._state.destroyed:
+            self.transport.setTcpNoDelay(bool(noDelay))
         return self
 
     def setKeepAlive(self, enable: bool = False, initialDelay: float = 0) -> Self:
@@ -53,13 +56,35 @@ class SocketInfo:
             # For the connection to come (Node's kSetKeepAlive).
             self._keepAlive, self._keepAliveInitialDelay = bool(enable), seconds
             return self
-        setter = getattr(transport, "setTcpKeepAlive", None)
-        if setter is None or self._state.destroyed:
+        if self._state.destroyed:
             return self
-        setter(bool(enable))
-        if enable and seconds >= 1 and hasattr(_socketModule, "TCP_KEEPIDLE"):
-            handle = transport.getHandle()
+        transport.setTcpKeepAlive(bool(enable))
+        if (
+            enable
+            and seconds >= 1
+            and hasattr(_socketModule, "TCP_KEEPIDLE")
+            and ISystemHandle.providedBy(transport)
+        ):
+            handle: Any = transport.getHandle()
             handle.setsockopt(_socketModule.IPPROTO_TCP, _socketModule.TCP_KEEPIDLE, seconds)
+        return self
+
+    # -- process lifetime: a ref'd socket keeps run() going ----------------------
+
+    def ref(self) -> Self:
+        """Node's ``socket.ref()``: this socket keeps a :func:`run` process alive."""
+        if not self._refed:
+            self._refed = True
+            state = self._state
+            if (self.transport is not None or state.connecting) and not state.destroyed:
+                handlesFor(self._reactor).hold(self)
+        return self
+
+    def unref(self) -> Self:
+        """Node's ``socket.unref()``: this socket alone does not keep the process alive."""
+        if self._refed:
+            self._refed = False
+            handlesFor(self._reactor).release(self)
         return self
 
     # -- addresses and state --------------------------------------------------------
@@ -139,6 +164,11 @@ class SocketInfo:
         ``writable``.
         """
         return self._state.readyState
+
+    @property
+    def destroyed(self) -> bool:
+        """Node's ``socket.destroyed``: :meth:`destroy` ran or the connection closed."""
+        return self._state.destroyed
 
     @property
     def pending(self) -> bool:

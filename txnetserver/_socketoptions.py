@@ -47,6 +47,8 @@ def normalizeSocketOptions(options: object, kwargs: Mapping[str, object]) -> Soc
     is the legacy ``{fd: n}`` form.  ``readable``/``writable`` (Node's
     one-way sockets) are not supported and ignored.
 
+    :raises ERR_INVALID_ARG_VALUE: a truthy ``objectMode``, ``readableObjectMode``
+        or ``writableObjectMode``.
     :raises ERR_INVALID_ARG_TYPE: a non-number ``keepAliveInitialDelay`` or
         ``fd``, a truthy ``signal`` that is not an ``AbortSignal``.
     :raises ERR_INVALID_ARG_VALUE: a high-water mark that is not an integer >= 0.
@@ -59,6 +61,10 @@ def normalizeSocketOptions(options: object, kwargs: Mapping[str, object]) -> Soc
     else:
         merged = {}
     merged.update(kwargs)
+    # Node's order: the object modes and keepAliveInitialDelay (net.Socket),
+    # then the high-water marks and the signal (the stream constructor), then fd.
+    _refuseObjectModes(merged)
+    keepAliveInitialDelay = keepAliveSeconds(merged.get("keepAliveInitialDelay"))
     readable, writable = _highWaterMarks(merged)
     signal = merged.get("signal")
     if jsTruthy(signal) and not isAbortSignal(signal):
@@ -69,10 +75,22 @@ def normalizeSocketOptions(options: object, kwargs: Mapping[str, object]) -> Soc
         writableHighWaterMark=writable,
         noDelay=jsTruthy(merged.get("noDelay")),
         keepAlive=jsTruthy(merged.get("keepAlive")),
-        keepAliveInitialDelay=keepAliveSeconds(merged.get("keepAliveInitialDelay")),
+        keepAliveInitialDelay=keepAliveInitialDelay,
         fd=_fd(merged.get("fd")),
         signal=signal if jsTruthy(signal) else None,  # type: ignore[arg-type]
     )
+
+
+def _refuseObjectModes(options: Mapping[Any, object]) -> None:
+    """A socket is a byte stream: Node refuses ``objectMode`` and its one-sided forms."""
+    if jsTruthy(options.get("objectMode")):
+        raise ERR_INVALID_ARG_VALUE("options.objectMode", options["objectMode"], "is not supported")
+    readableMode = options.get("readableObjectMode")
+    writableMode = options.get("writableObjectMode")
+    if jsTruthy(readableMode):
+        raise ERR_INVALID_ARG_VALUE("options.readableObjectMode", readableMode, "is not supported")
+    if jsTruthy(writableMode):
+        raise ERR_INVALID_ARG_VALUE("options.writableObjectMode", writableMode, "is not supported")
 
 
 def _highWaterMarks(options: Mapping[Any, object]) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from txnetserver._events import EventEmitter
 from txnetserver._lifecycle import EMIT_END, SocketState
 from txnetserver._pipe import Pipe
 from txnetserver._tick import nextTick
+from txnetserver._typing import Destination
 
 if TYPE_CHECKING:
     from txnetserver._socketwriting import WriteCallback
@@ -50,6 +51,12 @@ class SocketReading(EventEmitter):
             encoding: str | WriteCallback | None = None,
             callback: WriteCallback | None = None,
         ) -> Self: ...
+        def write(
+            self,
+            data: str | bytes | bytearray | memoryview,
+            encoding: str | WriteCallback | None = None,
+            callback: WriteCallback | None = None,
+        ) -> bool: ...
 
     def on(self, eventName: Any, listener: Callable[..., object]) -> Self:
         """Node's ``readable.on``: a ``'data'`` listener starts the flow unless paused."""
@@ -166,11 +173,12 @@ class SocketReading(EventEmitter):
 
     # -- piping -----------------------------------------------------------------
 
-    def pipe(self, destination: Any, end: bool = True) -> Any:
+    def pipe(self, destination: Destination, end: bool = True) -> Destination:
         """
         Node's ``readable.pipe(destination)``: write every chunk to
         ``destination``, pausing while it asks for ``'drain'``; end it on
-        ``'end'``.  ``socket.pipe(socket)`` is an echo server.
+        ``'end'``.  ``socket.pipe(socket)`` is an echo server.  Returns
+        ``destination`` (typed as what was given, for chaining).
         """
         piped = Pipe(self, destination)
         destination.on("drain", piped.onDrain)

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any, Self
 from txnetserver._encoding import encodeChunk
 from txnetserver._errors import (
     ERR_SOCKET_CLOSED,
+    ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
     ERR_STREAM_DESTROYED,
     ERR_STREAM_WRITE_AFTER_END,
-    epipeAfterEnd,
 )
 from txnetserver._events import EventEmitter
+from txnetserver._handles import handlesFor
 from txnetserver._lifecycle import END, FINISH, Event, SocketState
+from txnetserver._syserrors import epipeAfterEnd
 from txnetserver._tick import nextTick
 
 __all__ = ["SocketWriting", "WriteCallback"]
@@ -39,6 +41,7 @@ class SocketWriting(EventEmitter):
     bytesWritten: int
     _state: SocketState
     _reactor: Any
+    _refed: bool
     _timeoutSeconds: float
     _exactBuffer: bool
     _needDrain: bool
@@ -53,6 +56,8 @@ class SocketWriting(EventEmitter):
         def _listenerFailed(self, error: BaseException) -> None: ...
         def _touch(self) -> None: ...
         def destroy(self, error: BaseException | None = None) -> Any: ...
+        def _cancelConnect(self) -> None: ...
+        def _emitClose(self, error: BaseException | None) -> None: ...
 
     def write(
         self,
@@ -195,6 +200,19 @@ class SocketWriting(EventEmitter):
                 nextTick(self._reactor, self._emitDrain)
         if end and not self._state.destroyed:
             self._sendFin()
+
+    def _closeWithoutTransport(self, error: BaseException | None) -> None:
+        """A destroyed socket that never had a transport: ``'close'`` comes from here."""
+        self._cancelConnect()
+        queue, self._connectQueue = self._connectQueue, None
+        self._queuedLength = 0
+        if self._refed:
+            handlesFor(self._reactor).release(self)
+        nextTick(self._reactor, self._emitClose, error)
+        for _, callback in queue or ():
+            if callback is not None:
+                # Node fails the writes queued while connecting after 'close'.
+                nextTick(self._reactor, callback, ERR_SOCKET_CLOSED_BEFORE_CONNECTION())
 
     @property
     def writableLength(self) -> int:

@@ -116,19 +116,30 @@ class _ForeignTransport:
         else:
             self.wrapped.loseWriteConnection()
 
-    # ITCPTransport
+    # ITCPTransport: the options of the socket beneath, where there is one
+    # (Node's setNoDelay/setKeepAlive on a pipe or a socketless stream do nothing).
     def getTcpNoDelay(self) -> bool:
-        return bool(self.wrapped.getTcpNoDelay())
+        option = getattr(self.wrapped, "getTcpNoDelay", None)
+        return bool(option()) if option is not None and not _isUNIX(self.wrapped) else False
 
     def setTcpNoDelay(self, enabled: bool) -> None:
-        if not _isUNIX(self.wrapped):  # EOPNOTSUPP before Twisted 24.11
-            self.wrapped.setTcpNoDelay(enabled)
+        option = getattr(self.wrapped, "setTcpNoDelay", None)
+        if option is not None and not _isUNIX(self.wrapped):  # EOPNOTSUPP before Twisted 24.11
+            option(enabled)
 
     def getTcpKeepAlive(self) -> bool:
-        return bool(self.wrapped.getTcpKeepAlive())
+        option = getattr(self.wrapped, "getTcpKeepAlive", None)
+        return bool(option()) if option is not None else False
 
     def setTcpKeepAlive(self, enabled: bool) -> None:
-        self.wrapped.setTcpKeepAlive(enabled)
+        option = getattr(self.wrapped, "setTcpKeepAlive", None)
+        if option is not None:
+            option(enabled)
+
+    # ISystemHandle (if the transport provides it): the socket, below TLS too.
+    def getHandle(self) -> Any:
+        bottom = _socketTransport(self.wrapped)
+        return (bottom if bottom is not None else self.wrapped).getHandle()
 
     # IConsumer / IPushProducer
     def registerProducer(self, producer: Any, streaming: bool) -> None:

@@ -159,7 +159,7 @@ def watch(server: Server, timeouts: Timeouts) -> RateLimitedLog:
     episodes (one warning, one recovery line); other ``'error'``s
     (rate-limited).  Apply ``timeouts`` to each accepted socket.
     """
-    reactor = server._reactor
+    reactor = server.reactor
     limited = RateLimitedLog(reactor)
     episodes = AcceptEpisodes(reactor)
 
@@ -196,12 +196,21 @@ def watch(server: Server, timeouts: Timeouts) -> RateLimitedLog:
     def onConnection(socket: Socket) -> None:
         episodes.accepted()
         if timeouts.tlsHandshake and isTLS(socket.transport):
-            _handshakeDeadline(socket, timeouts.tlsHandshake)
+            _handshakeDeadline(reactor, socket, timeouts.tlsHandshake)
         if timeouts.idle:
             socket.setTimeout(timeouts.idle, socket.destroy)
 
     def onFailure(socket: Socket, message: str, failure: Failure) -> None:
         limited.emit("handler-failure", LogLevel.critical, message, failure=failure, socket=socket)
+
+    def onUntrusted(peer: Any) -> None:
+        limited.emit(
+            "untrusted-proxy",
+            LogLevel.warn,
+            "txnetserver refused a connection from {host}: not a trusted proxy "
+            "(--trusted-proxy names the balancers whose PROXY header is believed)",
+            host=getattr(peer, "host", peer),
+        )
 
     server.on("listening", onListening)
     server.on("drop", onDrop)
@@ -209,12 +218,13 @@ def watch(server: Server, timeouts: Timeouts) -> RateLimitedLog:
     # Before the application's listener, so a timeout it sets wins.
     server.prependListener("connection", onConnection)
     server._failureObserver = onFailure
+    server._untrustedObserver = onUntrusted
     return limited
 
 
-def _handshakeDeadline(socket: Socket, ms: float) -> None:
+def _handshakeDeadline(reactor: Any, socket: Socket, ms: float) -> None:
     """Destroy ``socket`` unless its TLS handshake finishes within ``ms``."""
-    timer = socket._reactor.callLater(ms / 1000, socket.destroy)
+    timer = reactor.callLater(ms / 1000, socket.destroy)
 
     def cancel(*_: object) -> None:
         if timer.active():
@@ -247,17 +257,21 @@ class TwistdService(NetServerService):
     def privilegedStartService(self) -> None:
         try:
             super().privilegedStartService()
-        except (OSError, NodeError) as e:
+        except Exception as e:  # Node's errors, and whatever an endpoint raises
             self._cannotListen(e)
 
     def startService(self) -> None:
+        # twistd binds in privilegedStartService; a worker of --workers calls
+        # this alone.
         try:
             super().startService()
-        except (OSError, NodeError) as e:
+        except Exception as e:
             self._cannotListen(e)
 
     def _cannotListen(self, error: BaseException) -> None:
         message = str(error)
+        if not isinstance(error, (OSError, NodeError)):
+            message = f"{error.__class__.__name__}: {message}"
         port = getattr(error, "port", None)
         if getattr(error, "code", None) == "EACCES" and isinstance(port, int) and 0 < port < 1024:
             message += " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"

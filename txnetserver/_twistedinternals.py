@@ -38,6 +38,7 @@ from twisted.python.failure import Failure
 from txnetserver._tick import nextTick
 
 __all__ = [
+    "UNIX_LOCK_HELD",
     "InvalidProxyHeader",
     "LeanEPollReactor",
     "PortInternals",
@@ -54,6 +55,11 @@ __all__ = [
 
 
 # -- listening ports (tcp.Port, unix.Port) ---------------------------------------
+
+# unix.Port (wantPID, the unix: endpoint's lockfile=1) reports PATH.lock held by
+# a live process as CannotListenError with this text as its socketError (no
+# errno): the path is in use.  Not public; the test pins it.
+UNIX_LOCK_HELD = "Cannot acquire lock"
 
 # accept(2) failures that only concern the one connection being accepted.
 _ACCEPT_RETRY = frozenset({errno.EPERM, errno.ECONNABORTED, errno.EINTR, errno.EPROTO})

@@ -26,7 +26,7 @@ import json
 import os
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, gatherResults
@@ -41,11 +41,11 @@ from txnetserver._defaults import (
     WORKER_RESTART_DELAY,
     WORKER_RESTART_DELAY_MAX,
 )
-from txnetserver._errors import NodeSystemError
 from txnetserver._ports import portFileno, stopAccepting
 from txnetserver._reactorchoice import globalReactor
 from txnetserver._resolve import isIPLiteral, lookupNow
 from txnetserver._server import Server
+from txnetserver._syserrors import NodeSystemError
 
 __all__ = ["WorkersService", "restartDelay"]
 
@@ -110,6 +110,11 @@ class WorkersService(Service):
     #: Turn a failed bind into ``SystemExit`` with Node's message: one line
     #: and exit status 1 from ``twistd``, instead of a traceback.
     exitOnListenFailure = False
+
+    if TYPE_CHECKING:
+        # Twisted's Service.setServiceParent is unannotated: declared here so a
+        # user's strict type check accepts ``service.setServiceParent(application)``.
+        def setServiceParent(self, parent: Any) -> None: ...
 
     def __init__(
         self, count: int, listen: dict[str, Any], tapArguments: list[str], reactor: Any = None

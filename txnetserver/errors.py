@@ -36,11 +36,11 @@ from txnetserver._errors import (
     AbortError,
     NodeAggregateError,
     NodeError,
-    NodeSystemError,
     TimeoutError,
     determineSpecificType,
 )
-from txnetserver._events import MaxListenersExceededWarning
+from txnetserver._maxlisteners import MaxListenersExceededWarning
+from txnetserver._syserrors import NodeSystemError
 
 __all__ = [
     "ERR_ILLEGAL_CONSTRUCTOR",

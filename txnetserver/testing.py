@@ -28,6 +28,7 @@ from typing import Any
 
 from twisted.internet import error as twistedError
 from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.epollreactor import EPollReactor
 from twisted.internet.interfaces import IProducer, IProtocol, IPushProducer
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
@@ -76,19 +77,19 @@ class MemoryTransport:
         self.protocol: IProtocol | None = None
         self.client: MemoryClient | None = None
         self.outgoing: list[bytes] = []
-        self.outgoingLength = 0
+        self.outgoingLength: int = 0
         self._writeHighWaterMark: float = DEFAULT_HIGH_WATER_MARK
         self.producer: IPushProducer | None = None
         self._producerPaused = False
-        self.readingPaused = False
-        self.writeClosing = False  # FIN queued after outgoing data
-        self.writeClosed = False
-        self.closing = False  # close after outgoing data
-        self.aborted = False
-        self.reset = False  # the abort is a reset (resetAndDestroy)
-        self.closed = False
-        self.noDelay = False
-        self.keepAlive = False
+        self.readingPaused: bool = False
+        self.writeClosing: bool = False  # FIN queued after outgoing data
+        self.writeClosed: bool = False
+        self.closing: bool = False  # close after outgoing data
+        self.aborted: bool = False
+        self.reset: bool = False  # the abort is a reset (resetAndDestroy)
+        self.closed: bool = False
+        self.noDelay: bool = False
+        self.keepAlive: bool = False
 
     # ITransport
     def write(self, data: bytes) -> None:
@@ -195,13 +196,13 @@ class MemoryClient:
         #: The client side's transport; ``None`` when the server refused the connection.
         self.transport = transport
         #: Every byte the server sent so far (see :meth:`takeReceived`).
-        self.received = bytearray()
+        self.received: bytearray = bytearray()
         #: Whether the server sent its FIN (``end()``).
-        self.ended = False
+        self.ended: bool = False
         #: Whether the connection is gone (or was refused by the accept path).
-        self.closed = transport is None
+        self.closed: bool = transport is None
         #: Whether the client reads what the server sends (see :meth:`pause`).
-        self.reading = True
+        self.reading: bool = True
         self._toServer: list[bytes] = []
         self._finQueued = False
         self._finSent = False
@@ -321,7 +322,7 @@ class MemoryNetwork:
     """
 
     def __init__(self) -> None:
-        self.reactor = MemoryReactorClock()
+        self.reactor: MemoryReactorClock = MemoryReactorClock()
         self.clients: list[MemoryClient] = []
         self._nextPort = 40000
 
@@ -421,7 +422,7 @@ class LoopbackServer:
         reserveSpareDescriptor()
         self._leaked: set[int] | None = None
         self._before = openDescriptors()
-        self.reactor = privateReactor()
+        self.reactor: EPollReactor = privateReactor()
         self._thread = threading.Thread(
             target=self.reactor.run, kwargs={"installSignalHandlers": False}, daemon=True
         )

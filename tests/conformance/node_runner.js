@@ -76,14 +76,14 @@ let lookedUp = null;
 dns.lookup = function spyLookup(hostname, options, callback) {
   if (hostname && typeof hostname !== "string") return realLookup(hostname, options, callback);
   realLookup("", options, () => {});
-  lookedUp = { hostname, family: encode(options.family), hints: options.hints,
+  lookedUp = { hostname, family: options.family == null ? undefined : encode(options.family), hints: options.hints,
                all: options.all === true, custom: false };
   return {};
 };
 function decodeClient(value) {
   if (value && typeof value === "object" && value.$ === "lookupSpy") {
     return function lookup(hostname, options) {
-      lookedUp = { hostname, family: encode(options.family), hints: encode(options.hints),
+      lookedUp = { hostname, family: options.family == null ? undefined : encode(options.family), hints: encode(options.hints),
                    all: options.all === true, custom: true };
     };
   }
