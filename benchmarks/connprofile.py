@@ -7,11 +7,15 @@ Where a short connection's server CPU goes: accept, 64-byte echo, close, as
     python benchmarks/connprofile.py --kind floor --callgrind
 
 The server (``--kind``: ``pipe`` / ``data`` are txnetserver's echoes on the
-default reactor, ``twisted`` a plain Protocol echo on it, ``floor`` the python
-floor's loop) runs in a child process that stops after ``--connections``
-connections.  With ``--callgrind`` it runs under valgrind twice, with N and
-2N connections, and the difference divided by N is the instruction count of
-one connection, start-up excluded: a figure the machine's load cannot move.
+default reactor, ``transport`` a plain Twisted Protocol echo on txnetserver's
+port and transport (no Node layer), ``twisted`` the same on Twisted's own,
+``floor`` the python floor's loop) runs in a child process that stops after
+``--connections`` connections.  With ``--callgrind`` it runs under valgrind
+twice, with N and 2N connections, and the difference divided by N is the
+instruction count of one connection, start-up excluded: a figure the
+machine's load cannot move.  ``--workload rr`` does the same per round trip
+of rr C=100 (a run of ``--seconds`` and one twice as long;
+``CONNPROFILE_RR_CONNECTIONS=1000`` for rr C=1000).
 Without it, cProfile lists each function's calls and own time per connection
 (the times are inflated by profiling; the call counts are exact).
 """
@@ -37,8 +41,8 @@ sys.path.insert(0, str(HERE))
 import run as benchmarks  # noqa: E402
 
 HOST = "127.0.0.1"
-RR_CONNECTIONS = 100
-KINDS = ("pipe", "data", "twisted", "floor")
+RR_CONNECTIONS = int(os.environ.get("CONNPROFILE_RR_CONNECTIONS", "100"))
+KINDS = ("pipe", "data", "transport", "twisted", "floor")
 
 
 def ready(port: int) -> None:
@@ -84,7 +88,7 @@ def serveTxnetserver(kind: str, count: int) -> None:
         pass
 
 
-def serveTwisted(count: int) -> None:
+def serveTwisted(count: int, ours: bool) -> None:
     from twisted.internet import protocol
 
     from txnetserver._reactorchoice import globalReactor
@@ -108,7 +112,12 @@ def serveTwisted(count: int) -> None:
 
     factory = protocol.Factory.forProtocol(Echo)
     factory.noisy = False
-    port = reactor.listenTCP(0, factory, backlog=4096, interface=HOST)
+    if ours:
+        from txnetserver._ports import listenTCP
+
+        port = listenTCP(reactor, factory, 0, HOST, 4096, ipv6Only=None, reusePort=False)
+    else:
+        port = reactor.listenTCP(0, factory, backlog=4096, interface=HOST)
     ready(port.getHost().port)
     reactor.run()
 
@@ -164,8 +173,8 @@ def serve(kind: str, count: int, profileTo: str | None) -> None:
     PROFILER = profiler = cProfile.Profile() if profileTo else None
     if kind == "floor":
         serveFloor(count)
-    elif kind == "twisted":
-        serveTwisted(count)
+    elif kind in ("twisted", "transport"):
+        serveTwisted(count, ours=kind == "transport")
     else:
         serveTxnetserver(kind, count)
     if profiler:
@@ -279,7 +288,10 @@ def main(argv: list[str] | None = None) -> int:
                 arguments.kind, count, "rr", 2 * arguments.seconds
             )
             perOp = (twice - once) / max(opsTwice - opsOnce, 1)
-            print(f"{arguments.kind}: {perOp:,.0f} instructions per round trip (rr C=100)")
+            print(
+                f"{arguments.kind}: {perOp:,.0f} instructions per round trip "
+                f"(rr C={RR_CONNECTIONS})"
+            )
             return 0
         once, _ = callgrindInstructions(arguments.kind, count)
         twice, _ = callgrindInstructions(arguments.kind, 2 * count)

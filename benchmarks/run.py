@@ -69,6 +69,11 @@ class Sample:
     held: int = 0
     failures: int = 0
 
+    @property
+    def failed(self) -> bool:
+        """The server could not be measured this round (see main)."""
+        return self.failures < 0
+
 
 @dataclass
 class Results:
@@ -351,7 +356,7 @@ def report(
         lines.append(header + "".join(f" vs {r} |" for r in references))
         lines.append("|---|---|---|---|---|" + "---|" * len(references))
         for name in names:
-            samples = results.samples.get((workload.name, name), [])
+            samples = [s for s in results.samples.get((workload.name, name), []) if not s.failed]
             if not samples:
                 continue
             values = [headline(workload, s) for s in samples]
@@ -481,7 +486,13 @@ def main(argv: list[str] | None = None) -> int:
         for workload in workloads:
             for round_ in range(rounds):
                 for server in chosen:
-                    sample = measure(loadgen, server, workload, seconds)
+                    try:
+                        sample = measure(loadgen, server, workload, seconds)
+                    except (RuntimeError, OSError, subprocess.SubprocessError, ValueError) as e:
+                        # One failed sample must not lose a long run: it counts
+                        # as missing (a zero, which no ratio uses).
+                        print(f"{workload.name}: {server.name} failed: {e}", flush=True)
+                        sample = Sample(failures=-1)  # .failed
                     results.samples.setdefault((workload.name, server.name), []).append(sample)
                     print(
                         f"{workload.name:16} round {round_ + 1} {server.name:20} "

@@ -82,6 +82,14 @@ class RatioTests(SynchronousTestCase):
         workload = benchmarks.Workload("idle", "idle", 10)
         self.assertEqual(benchmarks.ratio(results, workload, "a", "b"), 4.0)
 
+    def test_a_failed_sample_is_left_out_of_ratios_and_medians(self) -> None:
+        results = self.results(a=[10000, 20000, 30000], b=[10000, 10000, 10000])
+        results.samples[("rr", "a")][1] = benchmarks.Sample(failures=-1)
+        workload = benchmarks.Workload("rr", "rr", 1)
+        self.assertEqual(benchmarks.ratio(results, workload, "a", "b"), 2.0)
+        report = benchmarks.report(results, [workload], ["a", "b"], 3, 1.0)
+        self.assertIn("| a | 20.0k/s | 10.0k/s - 30.0k/s |", report)
+
     def test_a_missing_reference_has_no_ratio(self) -> None:
         results = self.results(a=[1.0])
         workload = benchmarks.Workload("rr", "rr", 1)
@@ -106,3 +114,22 @@ class RatioTests(SynchronousTestCase):
         self.assertIn(
             "| python floor | 2.00x |", benchmarks.report(loaded, [workload], names, 2, 1.5)
         )
+
+
+class ConnectionProfileTests(SynchronousTestCase):
+    def test_each_kind_serves_its_connections_and_stops(self) -> None:
+        # connprofile's servers stop by themselves after N connections; the
+        # profile it prints counts calls per connection.
+        import subprocess
+
+        script = os.path.join(os.path.dirname(benchmarks.__file__), "connprofile.py")
+        for kind in ("pipe", "data", "transport", "floor"):
+            result = subprocess.run(
+                [sys.executable, script, "--kind", kind, "--connections", "50", "--top", "3"],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertIn(f"{kind}: ", result.stdout)
+            self.assertIn("calls/op", result.stdout)

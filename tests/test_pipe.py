@@ -5,7 +5,9 @@ sockets, including the direct echo path of ``socket.pipe(socket)``.
 
 from __future__ import annotations
 
+import gc
 import os
+import weakref
 
 from ._loopback import asyncTest, event, until
 from .test_socket import SocketTestCase
@@ -35,6 +37,25 @@ class PipeTests(SocketTestCase):
         await closed
         after = {name: sock.listenerCount(name) for name in ("data", "end", "drain", "close")}
         self.assertEqual(after, before)
+
+    @asyncTest
+    async def test_a_closed_echo_socket_is_freed_without_the_garbage_collector(self) -> None:
+        # Reference counting alone frees a finished socket.pipe(socket) and
+        # its transport: no cycle is left for the collector (whose runs cost
+        # a busy server more than the rest of a short connection's close).
+        _server, client, sock = await self.serve(lambda s: s.pipe(s))
+        freed = weakref.ref(sock)
+        del sock
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            client.write(b"echo")
+            self.assertEqual(await client.waitForBytes(4), b"echo")
+            client.close()
+            await until(lambda: freed() is None)
+        finally:
+            if enabled:
+                gc.enable()
 
     @asyncTest
     async def test_pipe_to_itself_pauses_for_a_slow_reader_and_counts_every_byte(self) -> None:

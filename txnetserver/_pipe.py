@@ -39,6 +39,10 @@ class Pipe:
 
     def cleanup(self, *_: object) -> None:
         self.source.removeListener("data", self.onData)
+        if self.source._echoListener == self.onData:
+            # The socket's direct echo path referred to this pipe: a cycle
+            # that left each closed connection to the garbage collector.
+            self.source._echoListener = None
         self.source.removeListener("end", self.onEnd)
         self.destination.removeListener("drain", self.onDrain)
         self.destination.removeListener("close", self.cleanup)

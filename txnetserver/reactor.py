@@ -8,9 +8,10 @@ events directly and only logs an exception when one escapes, the way Node's
 event loop has no per-event context either.  Everything else is Twisted's
 ``EPollReactor``.
 
-:func:`txnetserver.run` and ``twistd netserver`` install it when no reactor
-is installed yet (docs: "Which reactor runs").  To install it yourself, do so
-before anything imports ``twisted.internet.reactor``::
+:func:`txnetserver.run`, ``twistd netserver`` and a ``Server`` or ``Socket``
+created without ``reactor=`` install it when no reactor is installed yet
+(docs: "Which reactor runs").  To install it yourself, do so before anything
+imports ``twisted.internet.reactor``::
 
     import txnetserver.reactor
     txnetserver.reactor.install()
