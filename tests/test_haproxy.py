@@ -149,7 +149,7 @@ class HandWrittenHeaderTests(HAProxyTestCase):
     @asyncTest
     async def test_block_list_refuses_on_the_haproxy_endpoint_without_errors(self) -> None:
         # The blocked address is the balancer's here (the header comes later);
-        # before _RefuseConnection, Twisted's wrapper wrapped None and crashed.
+        # before RefuseConnection, Twisted's wrapper wrapped None and crashed.
         failures = self.recordFailures()
         blockList = BlockList()
         blockList.addAddress("127.0.0.1")

@@ -32,8 +32,9 @@ to no import cycle:
    ``_reactorchoice`` (which reactor runs when nobody chose) and ``reactor``
    (``NodeReactor``).
 3. The objects: ``_server`` (``Server``: its state, the one accept path,
-   ``close()``, with ``_serverlisten`` for how it gets its listening socket;
-   ``_proxy`` reads a PROXY protocol header before it) and ``_socket``
+   ``close()``, with ``_serverlisten`` for how it gets its listening socket
+   and ``_acceptprotocols`` for the Twisted side of accepting; ``_proxy``
+   reads a PROXY protocol header before it) and ``_socket``
    (``Socket``: the Twisted protocol side and closing, with its sides
    ``_socketreading``, ``_socketwriting``, ``_socketinfo``, ``_timeouts``,
    ``_pipe`` and ``_connecting``; it reports to its owner, the server,

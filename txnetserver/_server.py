@@ -21,6 +21,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from txnetserver._acceptprotocols import DropConnection, NodeServerFactory, RefuseConnection
 from txnetserver._address import AddressInfo, addressInfoFromTwisted
 from txnetserver._errors import (
     ERR_INVALID_ARG_TYPE,
@@ -49,58 +50,6 @@ from txnetserver._typing import (
 __all__ = ["Server", "createServer"]
 
 _log = Logger()
-
-
-class _NodeServerFactory(ServerFactory):
-    """The Twisted factory of a :class:`Server`: every connection goes to its accept path."""
-
-    noisy = False
-
-    def __init__(self, server: Server) -> None:
-        self.server = server
-
-    def buildProtocol(self, addr: IAddress | None) -> Any:
-        return self.server._accept(addr)
-
-    def logPrefix(self) -> str:
-        """How Twisted's ports name us in the log ("txnetserver.Server starting on 8000")."""
-        return "txnetserver.Server"
-
-    def acceptFailed(self, error: OSError) -> None:
-        """accept(2) failed for lack of resources: Node's ``'error'`` (``accept EMFILE``)."""
-        self.server._acceptFailed(error)
-
-    # The Server tracks its own ports; Twisted's per-port start/stop counting
-    # would log and could drift on failed binds.
-    def doStart(self) -> None:
-        pass
-
-    def doStop(self) -> None:
-        pass
-
-
-class _DropConnection(Protocol):
-    """``maxConnections`` reached: ``'drop'`` with the addresses, then FIN."""
-
-    def __init__(self, server: Server) -> None:
-        self._server = server
-
-    def makeConnection(self, transport: ITransport) -> None:
-        self.transport = transport
-        self._server._emitDrop(transport)
-        transport.loseConnection()
-
-
-class _RefuseConnection(Protocol):
-    """
-    ``blockList`` refused the peer: close, no ``'drop'``.  Not ``None`` from
-    ``buildProtocol``: wrapping factories (``ssl:``, ``haproxy:``) wrap
-    ``None`` blindly and fail (twisted#6640).
-    """
-
-    def makeConnection(self, transport: ITransport) -> None:
-        self.transport = transport
-        transport.loseConnection()
 
 
 @implementer(ISocketOwner)
@@ -151,7 +100,7 @@ class Server(ServerListening):
         if reactor is None:
             reactor = globalReactor()  # NodeReactor, unless one was chosen already
         self._reactor: Any = reactor
-        self.factory: ServerFactory = _NodeServerFactory(self)
+        self.factory: ServerFactory = NodeServerFactory(self)
         self.listeningPort: IListeningPort | None = None
         self._pipeName: str | None = None
         self._connections = 0
@@ -310,15 +259,15 @@ class Server(ServerListening):
         maxConnections = self.maxConnections
         held = self._connections + self._awaitingHeader
         if maxConnections is not None and held >= maxConnections:
-            return _DropConnection(self)
+            return DropConnection(self)
         host = getattr(addr, "host", None)
         if self.blockList is not None and host is not None and self.blockList.checkPeer(host):
-            return _RefuseConnection()
+            return RefuseConnection()
         if not isTrustedPeer(self.trustedProxies, addr):
             observer = self._untrustedObserver
             if observer is not None:
                 observer(addr)
-            return _RefuseConnection()
+            return RefuseConnection()
         from txnetserver._proxy import ProxyHeaderProtocol
 
         return ProxyHeaderProtocol(self)
@@ -335,12 +284,12 @@ class Server(ServerListening):
         # Connections still waiting for a PROXY header hold slots too.
         held = self._connections + self._awaitingHeader
         if maxConnections is not None and held >= maxConnections:
-            return _DropConnection(self)
+            return DropConnection(self)
         blockList = self.blockList
         if blockList is not None:
             host = getattr(addr, "host", None)
             if host is not None and blockList.checkPeer(host):
-                return _RefuseConnection()
+                return RefuseConnection()
         return Socket._accepted(
             self,
             self,
