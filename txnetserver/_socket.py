@@ -270,12 +270,9 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
         self._move(CONNECT)
 
     def _markDestroyed(self, error: BaseException | None = None) -> None:
-        """
-        The one way into ``destroyed``: no more I/O, no idle timer, no longer
-        counted; ``end()`` callbacks still waiting for ``'finish'`` fail next tick
-        (after the writes queued while connecting, when there are some).
-        """
+        """The one way into ``destroyed``: no more I/O, no idle timer, no longer counted."""
         self._move(DESTROY)
+        # end()'s callbacks fail next tick, or after the writes queued while connecting.
         if self._endCallbacks and self._connectQueue is None:
             nextTick(self._reactor, self._failEndCallbacks, error)
         self._cancelTimer()
@@ -290,9 +287,8 @@ class Socket(SocketInfo, SocketReading, SocketWriting, SocketTimeouts, SocketCon
         send what was written (and ``end()``) while connecting.
         """
         if self._state.destroyed:
-            # destroy() came between the endpoint building this protocol and
-            # connecting it: the socket has closed already, so the late
-            # connection is dropped, unseen (its connectionLost is ignored).
+            # destroy() came between the endpoint building this protocol and connecting
+            # it: the late connection is closed unseen (its connectionLost is ignored).
             transport.loseConnection()
             return
         endQueued = self._state.writableEnded
