@@ -235,6 +235,29 @@ class DestroyOnEveryTransportTests(TestCase):
         self.assertEqual(await self.closeWith("destroy", _port, self.tcp), "EOF")
 
     @asyncTest
+    async def test_destroy_sends_fin_before_the_peer_sees_its_unread_bytes_dropped(self) -> None:
+        # pauseOnConnect: the server never reads what the client sent.  close(2)
+        # alone would make the kernel answer with an RST; destroy() owes a FIN
+        # first (Twisted's shutdown(2) before close(2)).
+        server = createServer(pauseOnConnect=True)
+        sockets: list[Socket] = []
+        server.on("connection", sockets.append)
+        server.listen(0, "127.0.0.1")
+        await listening(server)
+        closed = event(server, "close")
+        try:
+            client = await deferToThread(self.tcp, server.address())
+            try:
+                await until(lambda: bool(sockets))
+                sockets[0].destroy()
+                self.assertEqual(await deferToThread(_peerSees, client), "EOF")
+            finally:
+                client.close()
+        finally:
+            server.close()
+            await closed
+
+    @asyncTest
     async def test_reset_and_destroy_sends_rst_on_a_port(self) -> None:
         self.assertEqual(await self.closeWith("resetAndDestroy", _port, self.tcp), "ECONNRESET")
 

@@ -155,14 +155,6 @@ def test_tcp_port_has_the_hooks_our_ports_override(name: str) -> None:
     )
 
 
-def test_closing_a_connection_reads_should_shutdown() -> None:
-    source = inspect.getsource(tcp.Server._closeSocket)
-    assert "_shouldShutdown" in source, (
-        f"{TWISTED}: tcp.Server._closeSocket no longer reads _shouldShutdown; "
-        "ServerTransportInternals sets it to close accepted sockets with close(2) alone"
-    )
-
-
 def test_closing_a_port_reads_should_shutdown() -> None:
     source = inspect.getsource(tcp.Port._closeSocket)
     assert "_shouldShutdown" in source, (

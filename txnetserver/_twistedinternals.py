@@ -211,12 +211,10 @@ class ServerTransportInternals:
     _writeHighWaterMark: float
     _resetOnAbort: bool
 
-    # Close with close(2) alone, as libuv's uv_close does: Twisted's
-    # _closeSocket calls shutdown(2) first "just to be safe" against other
-    # processes holding the descriptor, which accepted sockets (CLOEXEC,
-    # never shared) cannot be; it was one syscall more per connection than
-    # Node makes.  close() sends the same FIN.
-    _shouldShutdown = False
+    # Not _shouldShutdown = False (close(2) alone, as libuv's uv_close): with
+    # bytes still unread, close() alone makes the kernel answer with an RST,
+    # where Twisted's shutdown(2) first sends the FIN that destroy() owes the
+    # peer (seen on the asyncio reactor, which reads later in the iteration).
 
     # Attributes of abstract.FileDescriptor / tcp.Connection, for mypy.
     connected: Any
