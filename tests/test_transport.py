@@ -343,3 +343,13 @@ class SocketOptionsOnEveryTransportTests(TestCase):
         self.assertEqual(handle.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 1)
         self.assertEqual(handle.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE), 1)
         self.assertEqual(handle.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE), 3)
+
+
+def test_an_accepted_tcp_connection_reads_up_to_read_size_at_once() -> None:
+    # 256 KiB reads (Twisted's are 64 KiB): a stream takes a quarter of the
+    # reads and 'data' events; the inlined read of NodeReactor uses it too.
+    from txnetserver._defaults import READ_SIZE
+    from txnetserver._transport import NodeTCPServerTransport
+
+    assert READ_SIZE == 262144
+    assert NodeTCPServerTransport.bufferSize == READ_SIZE

@@ -19,6 +19,7 @@ __all__ = [
     "LOG_INTERVAL",
     "MIN_AUTO_SELECT_FAMILY_ATTEMPT_TIMEOUT",
     "PROXY_HEADER_TIMEOUT",
+    "READ_SIZE",
     "TLS_HANDSHAKE_TIMEOUT",
     "TRUSTED_PROXIES",
     "TWISTD_GRACEFUL_TIMEOUT",
@@ -34,6 +35,12 @@ power of two."""
 DEFAULT_MAX_LISTENERS: Final = 10
 """``EventEmitter.defaultMaxListeners`` at start: past this many listeners for one event, Node
 warns (``MaxListenersExceededWarning``)."""
+
+READ_SIZE: Final = 262144
+"""Bytes an accepted TCP connection asks ``recv`` for at most (Twisted's default is 64 KiB): a
+stream moves in a quarter of the reads and ``'data'`` events, as the python floor and uvloop do
+(stream C=10 went from 0.50x to 1.03x the floor, docs/performance.md); a small message costs the
+same, the buffer is sized down to what arrived."""
 
 DEFAULT_HIGH_WATER_MARK: Final = 65536
 """A socket's read and write ``highWaterMark`` in bytes: Node 22's stream default (16384 in

@@ -16,7 +16,7 @@ from twisted.internet import abstract, tcp, unix
 from twisted.internet.interfaces import ITCPTransport, ITransport
 from zope.interface import directlyProvides, implementer, providedBy
 
-from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK
+from txnetserver._defaults import DEFAULT_HIGH_WATER_MARK, READ_SIZE
 from txnetserver._twistedinternals import ServerTransportInternals, dropWriteBuffer
 from txnetserver.interfaces import INodeTransport
 
@@ -41,6 +41,8 @@ class _NodeTransportMixin(ServerTransportInternals):
 @implementer(INodeTransport)
 class NodeTCPServerTransport(_NodeTransportMixin, tcp.Server):
     """The transport of an accepted TCP connection."""
+
+    bufferSize = READ_SIZE  # FileDescriptor.bufferSize: the most one read asks for
 
 
 @implementer(INodeTransport)
