@@ -39,7 +39,7 @@ warns (``MaxListenersExceededWarning``)."""
 READ_SIZE: Final = 262144
 """Bytes an accepted TCP connection asks ``recv`` for at most (Twisted's default is 64 KiB): a
 stream moves in a quarter of the reads and ``'data'`` events, as the python floor and uvloop do
-(stream C=10 went from 0.50x to 1.03x the floor, docs/performance.md); a small message costs the
+(stream C=10 went from 0.50x to 0.97x the floor, docs/performance.md); a small message costs the
 same, the buffer is sized down to what arrived."""
 
 DEFAULT_HIGH_WATER_MARK: Final = 65536
