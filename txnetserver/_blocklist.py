@@ -3,7 +3,7 @@ Node's ``net.BlockList``: rules of IP addresses, ranges and subnets to check
 peers against (the ``blockList`` server option).
 
 Node's rule for IPv4-mapped IPv6 addresses (``::ffff:a.b.c.d``, RFC 4291
-§2.5.5.2), as observed with Node v20, is what makes the families meet: an
+section 2.5.5.2), as observed with Node v20, is what makes the families meet: an
 IPv4 address and its mapped IPv6 form are the same address for every IPv4
 rule, for address rules, and for IPv6 subnets (an IPv4 address is checked as
 its mapped form).  The one exception is an IPv6 *range*: an IPv4 address is
@@ -40,7 +40,7 @@ __all__ = ["ERR_INVALID_ADDRESS", "BlockList"]
 
 Family = Literal["ipv4", "ipv6"]
 
-# ::ffff:0:0/96, the IPv4-mapped IPv6 addresses (RFC 4291 §2.5.5.2).
+# ::ffff:0:0/96, the IPv4-mapped IPv6 addresses (RFC 4291 section 2.5.5.2).
 _MAPPED_PREFIX = 0xFFFF << 32
 _LOW_32_BITS = 0xFFFF_FFFF
 _BITS: dict[Family, int] = {"ipv4": 32, "ipv6": 128}
