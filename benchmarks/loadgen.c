@@ -122,7 +122,10 @@ static void recordSample(Conn *c) {
     if (sampleCount < MAX_SAMPLES) samples[sampleCount++] = now() - c->started;
 }
 
+static long connected = 0;  /* connections open now: "held" in the report */
+
 static void reconnect(Conn *c) {
+    if (!c->connecting) connected--;  /* it was counted when it connected */
     epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     c->fd = openConnection();
@@ -176,7 +179,7 @@ int main(int argc, char **argv) {
         watch(&conns[i], EPOLLOUT | EPOLLIN, EPOLL_CTL_ADD);
     }
     struct epoll_event events[1024];
-    long operations = 0, failures = 0, connected = 0;
+    long operations = 0, failures = 0;
     unsigned long long echoedBytes = 0;
     double start = now(), deadline = start + seconds, measureFrom = start;
     int announced = 0;
