@@ -34,22 +34,27 @@ class RecordingOwner:
         self.log.append((f"failed: {failure.getErrorMessage()}", socket))
 
 
+def ownedSocket(owner: object, network: MemoryNetwork, noDelay: bool = False) -> Socket:
+    """A socket as the accept path makes it, reporting to ``owner``."""
+    return Socket._accepted(
+        owner,
+        None,
+        reactor=network.reactor,
+        allowHalfOpen=False,
+        pauseOnConnect=False,
+        highWaterMark=1024,
+        noDelay=noDelay,
+        keepAlive=False,
+        keepAliveInitialDelay=0,
+    )
+
+
 def test_a_socket_reports_to_its_owner_once_connected_and_once_closed(
     memoryNetwork: MemoryNetwork,
 ) -> None:
     owner = RecordingOwner()
     assert verifyObject(ISocketOwner, owner)
-    sock = Socket._accepted(
-        owner,
-        None,
-        reactor=memoryNetwork.reactor,
-        allowHalfOpen=False,
-        pauseOnConnect=False,
-        highWaterMark=1024,
-        noDelay=True,
-        keepAlive=False,
-        keepAliveInitialDelay=0,
-    )
+    sock = ownedSocket(owner, memoryNetwork, noDelay=True)
     closes = recordOn(sock, "close")
     client = attach(memoryNetwork, sock)
     assert owner.log == [("connected", sock)]
@@ -67,17 +72,7 @@ def test_a_failing_listener_is_reported_to_the_owner_not_logged(
     memoryNetwork: MemoryNetwork,
 ) -> None:
     owner = RecordingOwner()
-    sock = Socket._accepted(
-        owner,
-        None,
-        reactor=memoryNetwork.reactor,
-        allowHalfOpen=False,
-        pauseOnConnect=False,
-        highWaterMark=1024,
-        noDelay=False,
-        keepAlive=False,
-        keepAliveInitialDelay=0,
-    )
+    sock = ownedSocket(owner, memoryNetwork)
 
     def fail(data: object) -> None:
         raise ValueError("boom")
